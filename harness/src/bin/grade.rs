@@ -1,0 +1,99 @@
+//! `cargo grade`: grade the labs and print a table (or JSON).
+//!
+//! Exit status: 0 when every graded case passed, 1 when some failed, 2 when grading
+//! could not run (an unknown lab, a broken case file...), with a one-line error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use proclab_harness::{grade, init, report};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// Grade the proclab labs: build each, run its cases contained, compare with the
+/// reference's snapshots, and report the points.
+#[derive(Parser, Debug)]
+#[command(name = "cargo grade", version)]
+struct Cli {
+    /// Grade the reference solutions (solutions/) instead of your labs (labs/).
+    #[arg(long)]
+    reference: bool,
+    /// Only this lab: its name (fork), number (03) or folder (03-fork). Repeatable.
+    #[arg(long = "lab", value_name = "NAME")]
+    labs: Vec<String>,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Only the public cases.
+    #[arg(long)]
+    public_only: bool,
+    /// Show details of failed hidden cases too (for instructors).
+    #[arg(long, short)]
+    verbose: bool,
+    /// How many cases run at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// The repository to grade (default: the one this grader belongs to).
+    #[arg(long, value_name = "DIR", hide = true)]
+    root: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<_> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == init::INIT_FLAG) {
+        init::main(args[2..].to_vec());
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let Ok(me) = std::env::current_exe() else {
+        eprintln!("cargo grade: cannot find the grader's own binary");
+        return ExitCode::from(2);
+    };
+    let mut opts = grade::Options::new(cli.root.unwrap_or_else(proclab_harness::repo_root), me);
+    opts.reference = cli.reference;
+    opts.labs = cli.labs;
+    opts.public_only = cli.public_only;
+    if let Some(j) = cli.jobs {
+        opts.jobs = j.max(1);
+    }
+    if !opts.root.join("harness/labs.toml").is_file() {
+        eprintln!(
+            "cargo grade: {} is not a proclab checkout (no harness/labs.toml)",
+            opts.root.display()
+        );
+        return ExitCode::from(2);
+    }
+    proclab_harness::become_subreaper();
+    let result = grade::grade(&opts);
+    proclab_harness::sweep_children();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cargo grade: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.format {
+        Format::Table => print!("{}", report::table(&report, cli.verbose)),
+        Format::Json => println!("{}", report::json(&report)),
+    }
+    if !report.problems.is_empty() {
+        eprintln!(
+            "cargo grade: {} (and {} more)",
+            report.problems[0],
+            report.problems.len() - 1
+        );
+        return ExitCode::from(2);
+    }
+    ExitCode::from(if report.all_passed() { 0 } else { 1 })
+}

@@ -1,0 +1,214 @@
+//! Building the labs with cargo, one lab's failure never stopping the others.
+//!
+//! Two ways in:
+//! - [`in_place`]: the labs as they are in the workspace (the student's own checkout,
+//!   or the reference with `--reference`), all in one `cargo build --keep-going`.
+//! - [`with_student_file`]: one lab rebuilt with its student file replaced (a bug
+//!   fixture, later a submission), in a scratch workspace that holds only that lab's
+//!   crate, so nothing else the submitter changed is used.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use crate::labs::Lab;
+
+/// The outcome of building one lab.
+#[derive(Debug, Clone)]
+pub enum Built {
+    Binary(PathBuf),
+    /// The compiler's own messages, as it rendered them.
+    Failed(String),
+}
+
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    target: Option<Target>,
+    executable: Option<PathBuf>,
+    message: Option<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Diagnostic {
+    level: String,
+    rendered: Option<String>,
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Runs `cargo build` and sorts what it says by binary name.
+fn run_cargo(mut cmd: Command, bins: &[String]) -> Result<HashMap<String, Built>, String> {
+    cmd.args(["build", "--keep-going", "--message-format=json"]);
+    let out = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut exes: HashMap<String, PathBuf> = HashMap::new();
+    let mut errors: HashMap<String, String> = HashMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(m) = serde_json::from_str::<Message>(line) else {
+            continue;
+        };
+        let Some(target) = m.target else { continue };
+        if !bins.contains(&target.name) {
+            continue;
+        }
+        match m.reason.as_str() {
+            "compiler-artifact" => {
+                if let Some(exe) = m.executable {
+                    exes.insert(target.name, exe);
+                }
+            }
+            "compiler-message" => {
+                if let Some(d) = m.message
+                    && d.level == "error"
+                {
+                    let text = errors.entry(target.name).or_default();
+                    text.push_str(d.rendered.as_deref().unwrap_or("error\n"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut result = HashMap::new();
+    for bin in bins {
+        let built = match exes.remove(bin) {
+            Some(exe) => Built::Binary(exe),
+            None => Built::Failed(match errors.remove(bin) {
+                Some(e) => e,
+                // No message of its own: cargo failed before compiling it (a broken
+                // manifest, a dependency that did not build). Its stderr says why.
+                None => last_lines(&stderr, 20),
+            }),
+        };
+        result.insert(bin.clone(), built);
+    }
+    Ok(result)
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = lines.len().saturating_sub(n);
+    lines[start..].join("\n") + "\n"
+}
+
+/// Builds the given labs of the workspace at `root`: stubs, or references.
+pub fn in_place(
+    root: &Path,
+    labs: &[&Lab],
+    reference: bool,
+) -> Result<HashMap<String, Built>, String> {
+    let bins: Vec<String> = labs.iter().map(|l| l.package(reference)).collect();
+    let mut cmd = cargo();
+    cmd.arg("--quiet")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"));
+    for b in &bins {
+        cmd.args(["-p", b]);
+    }
+    let mut built = run_cargo(cmd, &bins)?;
+    Ok(labs
+        .iter()
+        .map(|l| {
+            let b = built
+                .remove(&l.package(reference))
+                .expect("one result per lab");
+            (l.name.clone(), b)
+        })
+        .collect())
+}
+
+/// One lab built from `student_source` in place of its student file. The lab's other
+/// files come from `root` (the stub's crate, or the reference's with `reference`).
+/// The returned directory holds the binary; keep it while the binary is in use.
+pub fn with_student_file(
+    root: &Path,
+    lab: &Lab,
+    reference: bool,
+    student_source: &str,
+) -> Result<(tempfile::TempDir, Built), String> {
+    let dir = tempfile::Builder::new()
+        .prefix("proclab-build-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a build directory: {e}"))?;
+    let ws = dir.path();
+
+    // A workspace of one member that inherits the real one's settings and lock file.
+    let manifest_path = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let mut manifest: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let workspace = manifest
+        .get_mut("workspace")
+        .and_then(|w| w.as_table_mut())
+        .ok_or("the workspace Cargo.toml has no [workspace]")?;
+    workspace.insert("members".into(), toml::Value::Array(vec!["lab".into()]));
+    workspace.remove("exclude");
+    write(
+        &ws.join("Cargo.toml"),
+        &toml::to_string(&manifest).map_err(|e| e.to_string())?,
+    )?;
+    if let Ok(lock) = std::fs::read(root.join("Cargo.lock")) {
+        std::fs::write(ws.join("Cargo.lock"), lock).map_err(|e| e.to_string())?;
+    }
+    let src = lab.crate_dir(root, reference);
+    copy_tree(&src, &ws.join("lab"))?;
+    write(&ws.join("lab").join(lab.student_file()), student_source)?;
+
+    // Its own target directory below the real one: dependencies are built once for all
+    // such builds, and a rebuilt lab never overwrites the workspace's own binary.
+    let target = root.join("target").join("proclab-scratch-builds");
+    let mut cmd = cargo();
+    cmd.arg("--quiet")
+        .arg("--manifest-path")
+        .arg(ws.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target);
+    let bin = lab.package(reference);
+    let built = run_cargo(cmd, std::slice::from_ref(&bin))?
+        .remove(&bin)
+        .expect("one result");
+    // Copy the binary out before the next such build replaces it.
+    let built = match built {
+        Built::Binary(exe) => {
+            let mine = ws.join(&bin);
+            std::fs::copy(&exe, &mine).map_err(|e| format!("{}: {e}", exe.display()))?;
+            Built::Binary(mine)
+        }
+        failed => failed,
+    };
+    Ok((dir, built))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let kind = entry.file_type().map_err(|e| e.to_string())?;
+        let dest = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &dest)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+        }
+    }
+    Ok(())
+}

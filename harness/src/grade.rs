@@ -1,0 +1,317 @@
+//! Grading, top-down: choose the labs, build them, run every case contained, normalise,
+//! compare with the snapshots, and collect one result model that report.rs prints.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::build::{self, Built};
+use crate::case::{self, Case, Visibility};
+use crate::labs::{self, Lab};
+use crate::normalize::Known;
+use crate::run::{Observation, Runner};
+use crate::transcript::Transcript;
+use crate::verdict::{self, Class, Failure};
+
+/// What to grade and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The repository: the folder with `Cargo.toml`, `labs/` and `harness/`.
+    pub root: PathBuf,
+    /// Grade the reference solutions instead of the student's labs.
+    pub reference: bool,
+    /// Names as typed (`fork`, `03`, `03-fork`); empty means every lab.
+    pub labs: Vec<String>,
+    pub public_only: bool,
+    /// How many cases run at once.
+    pub jobs: usize,
+    pub runner: Runner,
+}
+
+impl Options {
+    pub fn new(root: PathBuf, init_exe: PathBuf) -> Options {
+        Options {
+            root,
+            reference: false,
+            labs: Vec::new(),
+            public_only: false,
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            runner: Runner { init_exe },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub name: String,
+    pub visibility: Visibility,
+    pub description: String,
+    pub points: u32,
+    /// The command as a student would type it in the lab's folder.
+    pub command: String,
+    pub failure: Option<Failure>,
+    pub hint: Option<String>,
+    pub section: Option<String>,
+    pub elapsed: Duration,
+}
+
+impl CaseResult {
+    pub fn score(&self) -> u32 {
+        if self.failure.is_none() {
+            self.points
+        } else {
+            0
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LabResult {
+    pub lab: Lab,
+    pub cases: Vec<CaseResult>,
+}
+
+impl LabResult {
+    pub fn score(&self) -> u32 {
+        self.cases.iter().map(CaseResult::score).sum()
+    }
+    pub fn max_score(&self) -> u32 {
+        self.cases.iter().map(|c| c.points).sum()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub labs: Vec<LabResult>,
+    /// Problems that are not the student's: broken case files, missing snapshots.
+    /// Grading went on without them; the grader exits 2.
+    pub problems: Vec<String>,
+    /// Whether hidden cases exist here at all (the handout has none).
+    pub hidden_available: bool,
+    pub reference: bool,
+    pub containment: String,
+    pub elapsed: Duration,
+}
+
+impl Report {
+    pub fn score(&self) -> u32 {
+        self.labs.iter().map(LabResult::score).sum()
+    }
+    pub fn max_score(&self) -> u32 {
+        self.labs.iter().map(LabResult::max_score).sum()
+    }
+    pub fn all_passed(&self) -> bool {
+        self.labs
+            .iter()
+            .all(|l| l.cases.iter().all(|c| c.failure.is_none()))
+    }
+}
+
+/// The snapshot file of a case: `harness/<cases|hidden>/<lab>/snapshots/<case>.snap`.
+pub fn snapshot_path(root: &Path, lab: &Lab, case: &Case) -> PathBuf {
+    case_dir(root, lab, case.visibility)
+        .join("snapshots")
+        .join(format!("{}.snap", case.name))
+}
+
+pub fn case_dir(root: &Path, lab: &Lab, visibility: Visibility) -> PathBuf {
+    root.join("harness")
+        .join(visibility.folder())
+        .join(&lab.name)
+}
+
+/// Every case of a lab, public first; broken files come back as problems.
+pub fn load_cases(root: &Path, lab: &Lab, public_only: bool) -> (Vec<Case>, Vec<String>) {
+    let (mut cases, mut problems) =
+        case::load_dir(&case_dir(root, lab, Visibility::Public), Visibility::Public);
+    if !public_only {
+        let (hidden, more) =
+            case::load_dir(&case_dir(root, lab, Visibility::Hidden), Visibility::Hidden);
+        cases.extend(hidden);
+        problems.extend(more);
+    }
+    (cases, problems)
+}
+
+/// The facts the normaliser names, for one run.
+pub fn known(obs: &Observation) -> Known {
+    Known {
+        self_pid: obs.main_pid,
+        parent_pid: obs.init_pid,
+        grader_pid: std::process::id() as i32,
+        uid: nix::unistd::getuid().as_raw(),
+        gid: nix::unistd::getgid().as_raw(),
+        pid_max: std::fs::read_to_string("/proc/sys/kernel/pid_max")
+            .ok()
+            .and_then(|s| s.trim().parse().ok()),
+        scratch: Some(obs.scratch.clone()),
+    }
+}
+
+/// Runs one case and returns the run and its transcript (what a snapshot records).
+pub fn observe(runner: &Runner, program: &Path, case: &Case) -> (Observation, Transcript) {
+    let obs = runner.run(program, case);
+    let transcript = Transcript::of(case, &obs, known(&obs));
+    (obs, transcript)
+}
+
+/// Reads a snapshot written by insta.
+pub fn load_snapshot(path: &Path) -> Result<Transcript, String> {
+    let snap = insta::Snapshot::from_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = snap
+        .contents()
+        .as_text()
+        .ok_or_else(|| format!("{}: not a text snapshot", path.display()))?
+        .to_string();
+    Transcript::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs and judges one case against its snapshot.
+pub fn judge_case(
+    root: &Path,
+    runner: &Runner,
+    lab: &Lab,
+    program: &Path,
+    case: &Case,
+) -> CaseResult {
+    let started = Instant::now();
+    let failure = match load_snapshot(&snapshot_path(root, lab, case)) {
+        Err(e) => Some(Failure {
+            class: Class::BadCase,
+            message: format!("no usable snapshot ({e}); an instructor runs `just bless`"),
+            details: String::new(),
+        }),
+        Ok(expected) => {
+            let (obs, actual) = observe(runner, program, case);
+            verdict::judge(case, &obs, &actual, &expected)
+        }
+    };
+    result_of(lab, case, failure, started.elapsed())
+}
+
+fn result_of(lab: &Lab, case: &Case, failure: Option<Failure>, elapsed: Duration) -> CaseResult {
+    CaseResult {
+        name: case.name.clone(),
+        visibility: case.visibility,
+        description: case.description.clone(),
+        points: case.points,
+        command: case.command_line(&format!("cargo run -q -p {} --", lab.name)),
+        failure,
+        hint: case.hint.clone(),
+        section: case.section.clone(),
+        elapsed,
+    }
+}
+
+/// Grades with the labs as they are in `opts.root`.
+pub fn grade(opts: &Options) -> Result<Report, String> {
+    let started = Instant::now();
+    let all = labs::load(&opts.root)?;
+    let chosen = select(&all, &opts.labs)?;
+    let built = build::in_place(&opts.root, &chosen, opts.reference)?;
+    let programs: Vec<(&Lab, Built)> = chosen
+        .iter()
+        .map(|l| (*l, built.get(&l.name).cloned().expect("built")))
+        .collect();
+    let mut report = grade_built(opts, &programs);
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The labs a list of names asks for, in book order, each once; all when empty.
+pub fn select<'a>(all: &'a [Lab], wanted: &[String]) -> Result<Vec<&'a Lab>, String> {
+    if wanted.is_empty() {
+        return Ok(all.iter().collect());
+    }
+    let mut chosen = Vec::new();
+    for w in wanted {
+        let lab = labs::resolve(all, w)?;
+        if !chosen.iter().any(|c: &&Lab| c.name == lab.name) {
+            chosen.push(lab);
+        }
+    }
+    chosen.sort_by_key(|l| l.number);
+    Ok(chosen)
+}
+
+/// Grades labs that are already built (or failed to build).
+pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
+    let mut problems = Vec::new();
+    let mut jobs: Vec<(usize, Case)> = Vec::new();
+    let mut results: Vec<LabResult> = Vec::new();
+    let mut hidden_available = false;
+    for (i, (lab, built)) in programs.iter().enumerate() {
+        let (cases, bad) = load_cases(&opts.root, lab, opts.public_only);
+        hidden_available |= case_dir(&opts.root, lab, Visibility::Hidden).is_dir();
+        problems.extend(bad);
+        let mut lab_result = LabResult {
+            lab: (*lab).clone(),
+            cases: Vec::new(),
+        };
+        match built {
+            Built::Failed(errors) => {
+                for case in &cases {
+                    let failure = Failure {
+                        class: Class::BuildFailed,
+                        message: format!("labs/{} does not compile", lab.folder()),
+                        details: errors.clone(),
+                    };
+                    lab_result
+                        .cases
+                        .push(result_of(lab, case, Some(failure), Duration::ZERO));
+                }
+            }
+            Built::Binary(_) => jobs.extend(cases.into_iter().map(|c| (i, c))),
+        }
+        results.push(lab_result);
+    }
+
+    // Cases run in parallel, `opts.jobs` at a time; each is contained on its own, so
+    // the order they finish in does not matter.
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, usize, CaseResult)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            s.spawn(|| {
+                loop {
+                    let j = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((lab_index, case)) = jobs.get(j) else {
+                        break;
+                    };
+                    let (lab, built) = &programs[*lab_index];
+                    let Built::Binary(program) = built else {
+                        continue;
+                    };
+                    let r = judge_case(&opts.root, &opts.runner, lab, program, case);
+                    done.lock()
+                        .expect("no panics while holding it")
+                        .push((*lab_index, j, r));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().expect("threads joined");
+    done.sort_by_key(|(_, j, _)| *j);
+    for (lab_index, _, r) in done {
+        results[lab_index].cases.push(r);
+    }
+    Report {
+        labs: results,
+        problems,
+        hidden_available,
+        reference: opts.reference,
+        containment: crate::containment_summary(),
+        elapsed: Duration::ZERO,
+    }
+}
+
+/// Per-lab results keyed by short name, for tests and reports.
+pub fn by_lab(report: &Report) -> HashMap<String, &LabResult> {
+    report
+        .labs
+        .iter()
+        .map(|l| (l.lab.name.clone(), l))
+        .collect()
+}

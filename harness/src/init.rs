@@ -1,0 +1,382 @@
+//! The per-case init: a small process of the grader's own that sits between the grader
+//! and the student's program, one per case.
+//!
+//! Why a separate process: orphans re-parent to the nearest ancestor that is a child
+//! subreaper (prctl(2), PR_SET_CHILD_SUBREAPER). If the grader itself were the
+//! subreaper, the orphans of cases running in parallel would all land on it and could
+//! not be told apart. With one init per case, everything a case starts, double-forked
+//! daemons included, ends up below that case's init, which
+//!
+//! 1. starts the program in a process group of its own, in a session of the init's,
+//! 2. reaps orphans while the program runs (they are not the program's fault),
+//! 3. when the program exits, lists what it left behind (zombies, running processes),
+//! 4. kills and reaps everything that is left, and only then exits.
+//!
+//! It talks to the grader over two inherited pipes, one line per message:
+//!
+//! | grader -> init      | meaning                                         |
+//! |---------------------|-------------------------------------------------|
+//! | `kill PID SIG`      | send SIG to PID (0 means the program)           |
+//! | `killpg SIG`        | send SIG to the program's process group         |
+//! | `observe WHAT`      | count `descendants` (living) or `zombies` now   |
+//! | `stop`              | deadline: SIGTERM everything, then SIGKILL       |
+//!
+//! | init -> grader      | meaning                                         |
+//! |---------------------|-------------------------------------------------|
+//! | `main PID`          | the program is running as PID                   |
+//! | `spawn-error TEXT`  | the program could not be started                |
+//! | `observed WHAT=N`   | the answer to `observe`                         |
+//! | `left PID STATE COMM` | a process still there when the program exited |
+//! | `exit CODE` / `signal SIG CORE` | how the program ended               |
+//! | `done`              | everything is reaped; the init exits now        |
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::prctl;
+use nix::sys::resource::{Resource, setrlimit};
+use nix::sys::signal::{SigSet, Signal, kill, killpg};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
+use nix::unistd::{Pid, setpgid, setsid};
+
+use crate::proctree;
+
+/// The first argument that turns the grader binary into a per-case init.
+pub const INIT_FLAG: &str = "--as-case-init";
+/// Environment variables naming the two pipe fds the init inherits.
+pub const CTRL_FD_ENV: &str = "PROCLAB_INIT_CTRL_FD";
+pub const CMD_FD_ENV: &str = "PROCLAB_INIT_CMD_FD";
+
+/// How long the processes get between SIGTERM and SIGKILL when the deadline passes.
+const GRACE: Duration = Duration::from_millis(300);
+
+/// Entry point of the init: `proclab-grade --as-case-init PROGRAM ARGS...`.
+/// Never returns.
+pub fn main(args: Vec<OsString>) -> ! {
+    let code = match run(args) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("proclab init: {e}");
+            3
+        }
+    };
+    std::process::exit(code)
+}
+
+fn fd_from_env(name: &str) -> Result<OwnedFd, String> {
+    let raw: RawFd = std::env::var(name)
+        .map_err(|_| format!("{name} is not set"))?
+        .parse()
+        .map_err(|_| format!("{name} is not a number"))?;
+    // The grader cleared close-on-exec for us; set it again so the program never
+    // inherits the control pipes.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    fcntl(&fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map_err(|e| format!("{name}: {e}"))?;
+    Ok(fd)
+}
+
+struct Init {
+    ctrl: std::fs::File,
+    main: Pid,
+}
+
+impl Init {
+    fn say(&mut self, line: &str) {
+        // If the grader is gone there is no one to tell; carry on cleaning up.
+        let _ = self.ctrl.write_all(format!("{line}\n").as_bytes());
+    }
+}
+
+fn run(args: Vec<OsString>) -> Result<(), String> {
+    let ctrl = std::fs::File::from(fd_from_env(CTRL_FD_ENV)?);
+    let cmd = fd_from_env(CMD_FD_ENV)?;
+    let (program, rest) = args.split_first().ok_or("no program to run")?;
+
+    // A session of our own: no controlling terminal, and nothing the case does can send
+    // signals to the grader's terminal group by accident.
+    setsid().map_err(|e| format!("setsid: {e}"))?;
+    prctl::set_child_subreaper(true).map_err(|e| format!("PR_SET_CHILD_SUBREAPER: {e}"))?;
+
+    // SIGCHLD arrives on a signalfd, so the loop below can poll it beside the pipes.
+    let mut chld = SigSet::empty();
+    chld.add(Signal::SIGCHLD);
+    chld.thread_block()
+        .map_err(|e| format!("sigprocmask: {e}"))?;
+    let sigfd = SignalFd::with_flags(&chld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+        .map_err(|e| format!("signalfd: {e}"))?;
+
+    let mut command = Command::new(program);
+    command.args(rest);
+    unsafe {
+        // Between fork and exec only async-signal-safe calls: setpgid, setrlimit and
+        // sigprocmask qualify.
+        command.pre_exec(|| {
+            setpgid(Pid::from_raw(0), Pid::from_raw(0))?;
+            setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
+            SigSet::empty().thread_set_mask()?;
+            Ok(())
+        });
+    }
+    let mut init = Init {
+        ctrl,
+        main: Pid::from_raw(0),
+    };
+    match command.spawn() {
+        Ok(child) => init.main = Pid::from_raw(child.id() as i32),
+        Err(e) => {
+            init.say(&format!("spawn-error {e}"));
+            init.say("done");
+            return Ok(());
+        }
+    }
+    let main_pid = init.main;
+    init.say(&format!("main {main_pid}"));
+
+    // Our own copies of the case's stdin/stdout/stderr would keep the grader's pipes
+    // open after the program's side is gone; point them at /dev/null.
+    detach_stdio();
+
+    let pidfd = pidfd_open(main_pid).map_err(|e| format!("pidfd_open: {e}"))?;
+    let mut cmd_buf = LineBuf::default();
+    loop {
+        let mut fds = vec![
+            PollFd::new(pidfd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(sigfd.as_fd(), PollFlags::POLLIN),
+        ];
+        fds.push(PollFd::new(cmd.as_fd(), PollFlags::POLLIN));
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(format!("poll: {e}")),
+            Ok(_) => {}
+        }
+        let main_done = has_input(&fds[0]);
+        let chld_ready = has_input(&fds[1]);
+        let cmd_ready = has_input(&fds[2]);
+        drop(fds);
+
+        if chld_ready {
+            while let Ok(Some(_)) = sigfd.read_signal() {}
+            if reap_orphans(main_pid, pidfd.as_fd()) {
+                break;
+            }
+        }
+        if main_done {
+            break;
+        }
+        if cmd_ready {
+            match cmd_buf.fill(cmd.as_fd()) {
+                Ok(true) => {}
+                // The grader closed the pipe or died: treat it like a deadline.
+                Ok(false) | Err(_) => {
+                    stop_everything(&mut init, pidfd.as_fd());
+                    return Ok(());
+                }
+            }
+            while let Some(line) = cmd_buf.next_line() {
+                if line == "stop" {
+                    stop_everything(&mut init, pidfd.as_fd());
+                    return Ok(());
+                }
+                handle_command(&mut init, &line);
+            }
+        }
+    }
+
+    // The program has exited (it is a zombie we have not reaped yet, so its pid cannot
+    // be reused). Whatever it started has been re-parented to us by now.
+    for p in proctree::subtree(nix::unistd::getpid(), &[main_pid]) {
+        init.say(&format!("left {} {} {}", p.pid, p.state, p.comm));
+    }
+    report_status(&mut init);
+    kill_all_children();
+    init.say("done");
+    Ok(())
+}
+
+fn handle_command(init: &mut Init, line: &str) {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.as_slice() {
+        ["kill", pid, sig] => {
+            let (Ok(pid), Some(sig)) = (pid.parse::<i32>(), parse_signal(sig)) else {
+                return;
+            };
+            let target = if pid == 0 {
+                init.main
+            } else {
+                Pid::from_raw(pid)
+            };
+            let _ = kill(target, sig);
+        }
+        ["killpg", sig] => {
+            if let Some(sig) = parse_signal(sig) {
+                let _ = killpg(init.main, sig);
+            }
+        }
+        ["observe", what] => {
+            let me = nix::unistd::getpid();
+            let tree = proctree::subtree(me, &[]);
+            let others = tree.iter().filter(|p| p.pid != init.main.as_raw());
+            let n = match *what {
+                "descendants" => others.filter(|p| p.state != 'Z').count(),
+                "zombies" => others.filter(|p| p.state == 'Z').count(),
+                _ => return,
+            };
+            init.say(&format!("observed {what}={n}"));
+        }
+        _ => {}
+    }
+}
+
+/// Signal names as cases write them (`TERM`, `SIGTERM`) or numbers.
+pub fn parse_signal(s: &str) -> Option<Signal> {
+    if let Ok(n) = s.parse::<i32>() {
+        return Signal::try_from(n).ok();
+    }
+    let name = s.to_ascii_uppercase();
+    let name = if name.starts_with("SIG") {
+        name
+    } else {
+        format!("SIG{name}")
+    };
+    name.parse().ok()
+}
+
+/// Reap every zombie child except the program. Returns true when the program itself
+/// has exited (the caller then stops reaping so the survey sees what it left).
+fn reap_orphans(main: Pid, main_fd: BorrowedFd) -> bool {
+    loop {
+        let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+        let pid = match waitid(Id::All, flags) {
+            Ok(WaitStatus::StillAlive) | Err(_) => return false,
+            Ok(status) => match status.pid() {
+                Some(pid) => pid,
+                None => return false,
+            },
+        };
+        // A zombie child seen while the program still runs was orphaned by someone
+        // else's exit; once the program is gone we keep what is left for the survey.
+        if pid == main || fd_is_readable(main_fd) {
+            return true;
+        }
+        let _ = waitpid(pid, None);
+    }
+}
+
+fn report_status(init: &mut Init) {
+    let line = match waitpid(init.main, None) {
+        Ok(WaitStatus::Exited(_, code)) => format!("exit {code}"),
+        Ok(WaitStatus::Signaled(_, sig, core)) => format!("signal {} {}", sig as i32, core as u8),
+        Ok(other) => format!("exit-unknown {other:?}"),
+        Err(e) => format!("exit-unknown {e}"),
+    };
+    init.say(&line);
+}
+
+/// The deadline passed or the grader went away: ask nicely, then insist.
+fn stop_everything(init: &mut Init, main_fd: BorrowedFd) {
+    let me = nix::unistd::getpid();
+    for p in proctree::subtree(me, &[]) {
+        let _ = kill(Pid::from_raw(p.pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + GRACE;
+    while Instant::now() < deadline && !fd_is_readable(main_fd) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ms = PollTimeout::try_from(left).unwrap_or(PollTimeout::ZERO);
+        let mut fds = [PollFd::new(main_fd, PollFlags::POLLIN)];
+        let _ = poll(&mut fds, ms);
+    }
+    if fd_is_readable(main_fd) {
+        report_status(init);
+    } else {
+        init.say("exit-unknown killed at the deadline");
+    }
+    kill_all_children();
+    init.say("done");
+}
+
+/// SIGKILL every child, reap, repeat: killing a child re-parents its own children to
+/// us, so the loop ends only when we have no children at all (waitpid says ECHILD).
+fn kill_all_children() {
+    let me = nix::unistd::getpid();
+    loop {
+        for p in proctree::children(me) {
+            let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
+        }
+        match waitpid(None, Some(WaitPidFlag::__WALL)) {
+            Err(Errno::ECHILD) => return,
+            _ => {}
+        }
+    }
+}
+
+fn detach_stdio() {
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        let _ = nix::unistd::dup2_stdin(&null);
+        let _ = nix::unistd::dup2_stdout(&null);
+        let _ = nix::unistd::dup2_stderr(&null);
+    }
+}
+
+/// pidfd_open(2): a descriptor that becomes readable when the process exits. nix has
+/// no wrapper for it, so this is one of the few direct system calls.
+fn pidfd_open(pid: Pid) -> Result<OwnedFd, Errno> {
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
+    fcntl(&fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))?;
+    Ok(fd)
+}
+
+fn has_input(fd: &PollFd) -> bool {
+    fd.revents()
+        .is_some_and(|r| r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR))
+}
+
+fn fd_is_readable(fd: BorrowedFd) -> bool {
+    let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+    matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
+}
+
+/// Splits what arrives on a pipe into lines.
+#[derive(Default)]
+pub struct LineBuf {
+    buf: Vec<u8>,
+}
+
+impl LineBuf {
+    /// Reads once; false at end of file.
+    pub fn fill(&mut self, fd: BorrowedFd) -> Result<bool, Errno> {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match nix::unistd::read(fd, &mut chunk) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    return Ok(true);
+                }
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub fn next_line(&mut self) -> Option<String> {
+        let end = self.buf.iter().position(|&b| b == b'\n')?;
+        let line: Vec<u8> = self.buf.drain(..=end).collect();
+        Some(String::from_utf8_lossy(&line[..end]).into_owned())
+    }
+}

@@ -1,0 +1,62 @@
+//! The proclab grader, read top-down:
+//!
+//! - [`labs`]: the list of labs (data in `harness/labs.toml`) and their names;
+//! - [`case`]: the case files (data in `harness/cases/` and `harness/hidden/`);
+//! - [`build`]: cargo builds the labs, one failure never stopping the others;
+//! - [`run`]: one case, contained, below a per-case [`init`], with its steps, output
+//!   caps and deadline; [`proctree`] reads /proc for it;
+//! - [`normalize`] and [`transcript`]: one run as the text a snapshot stores;
+//! - [`verdict`]: compare with the snapshot and name the failure;
+//! - [`grade`]: all of it for the chosen labs, cases in parallel;
+//! - [`report`]: the table and the JSON;
+//! - [`bugs`]: the bug fixtures that prove the cases catch wrong solutions.
+
+pub mod bugs;
+pub mod build;
+pub mod case;
+pub mod grade;
+pub mod init;
+pub mod labs;
+pub mod normalize;
+pub mod proctree;
+pub mod report;
+pub mod run;
+pub mod transcript;
+pub mod verdict;
+
+use std::path::PathBuf;
+
+/// The repository this grader belongs to (the parent of the harness crate).
+pub fn repo_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// Makes the grading process a child subreaper, so that if a case's init is ever
+/// killed, what it leaves is re-parented to the grader and not to PID 1, and the
+/// grader's own sweep at exit ([`sweep_children`]) still finds it.
+pub fn become_subreaper() {
+    let _ = nix::sys::prctl::set_child_subreaper(true);
+}
+
+/// Kills and reaps any child the grader still has (there should be none).
+pub fn sweep_children() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::sys::wait::{WaitPidFlag, waitpid};
+    let me = nix::unistd::getpid();
+    for pid in proctree::children(me) {
+        let _ = kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
+    }
+    while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+        if status == nix::sys::wait::WaitStatus::StillAlive {
+            break;
+        }
+    }
+}
+
+/// One line on how cases are contained here, printed in every report.
+pub fn containment_summary() -> String {
+    "best effort: a per-case init (child subreaper) reaps and kills every descendant; \
+     no namespaces yet"
+        .to_string()
+}
