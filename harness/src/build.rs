@@ -42,13 +42,17 @@ struct Diagnostic {
     rendered: Option<String>,
 }
 
-fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+/// `cargo build` for the given manifest, quiet, with every package built that can be.
+fn cargo_build(manifest: &Path) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.args(["build", "--quiet", "--keep-going", "--message-format=json"])
+        .arg("--manifest-path")
+        .arg(manifest);
+    cmd
 }
 
 /// Runs `cargo build` and sorts what it says by binary name.
 fn run_cargo(mut cmd: Command, bins: &[String]) -> Result<HashMap<String, Built>, String> {
-    cmd.args(["build", "--keep-going", "--message-format=json"]);
     let out = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -112,10 +116,7 @@ pub fn in_place(
     reference: bool,
 ) -> Result<HashMap<String, Built>, String> {
     let bins: Vec<String> = labs.iter().map(|l| l.package(reference)).collect();
-    let mut cmd = cargo();
-    cmd.arg("--quiet")
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"));
+    let mut cmd = cargo_build(&root.join("Cargo.toml"));
     for b in &bins {
         cmd.args(["-p", b]);
     }
@@ -172,11 +173,8 @@ pub fn with_student_file(
     // Its own target directory below the real one: dependencies are built once for all
     // such builds, and a rebuilt lab never overwrites the workspace's own binary.
     let target = root.join("target").join("proclab-scratch-builds");
-    let mut cmd = cargo();
-    cmd.arg("--quiet")
-        .arg("--manifest-path")
-        .arg(ws.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target);
+    let mut cmd = cargo_build(&ws.join("Cargo.toml"));
+    cmd.env("CARGO_TARGET_DIR", &target);
     let bin = lab.package(reference);
     let built = run_cargo(cmd, std::slice::from_ref(&bin))?
         .remove(&bin)

@@ -310,9 +310,8 @@ fn kill_all_children() {
         for p in proctree::children(me) {
             let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
         }
-        match waitpid(None, Some(WaitPidFlag::__WALL)) {
-            Err(Errno::ECHILD) => return,
-            _ => {}
+        if let Err(Errno::ECHILD) = waitpid(None, Some(WaitPidFlag::__WALL)) {
+            return;
         }
     }
 }

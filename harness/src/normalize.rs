@@ -139,11 +139,13 @@ impl Normalizer {
         if kind == Kind::Pid && abs <= 1 {
             return v.to_string();
         }
-        let next = map
-            .values()
-            .filter(|s| s.starts_with(&format!("<{prefix}")))
-            .count()
-            + 1;
+        // Numbered names only: the seeded ones (<SELF>, <PARENT>...) do not count.
+        let numbered = |s: &&String| {
+            s.strip_prefix('<')
+                .and_then(|r| r.strip_prefix(prefix))
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        };
+        let next = map.values().filter(numbered).count() + 1;
         let name = map
             .entry(abs)
             .or_insert_with(|| format!("<{prefix}{next}>"))

@@ -160,9 +160,12 @@ fn escape_body(body: &str) -> String {
 }
 
 fn unescape_body(body: &str) -> String {
-    let (body, cut) = match body.strip_suffix(NO_NEWLINE) {
-        Some(b) => (b, true),
-        None => (body, false),
+    // The marker counts only as a whole line of its own (an escaped one has `\\`).
+    let marked = body == NO_NEWLINE || body.ends_with(&format!("\n{NO_NEWLINE}"));
+    let (body, cut) = if marked {
+        (&body[..body.len() - NO_NEWLINE.len()], true)
+    } else {
+        (body, false)
     };
     let mut out = String::new();
     for line in body.split_inclusive('\n') {

@@ -1,0 +1,139 @@
+//! The grader end to end on the real labs: the reference scores full marks, the stubs
+//! score nothing with NOT_IMPLEMENTED, and every bug fixture is caught by the cases it
+//! names.
+
+mod support;
+
+use proclab_harness::bugs;
+use proclab_harness::build::{self, Built};
+use proclab_harness::grade::{self, Report};
+use proclab_harness::verdict::Class;
+
+fn explain(report: &Report) -> String {
+    proclab_harness::report::table(report, true)
+}
+
+fn graded(reference: bool) -> Report {
+    let opts = support::options();
+    let labs = support::labs();
+    let programs: Vec<_> = labs
+        .iter()
+        .map(|l| (l, support::built(reference)[&l.name].clone()))
+        .collect();
+    grade::grade_built(&opts, &programs)
+}
+
+#[test]
+fn the_reference_scores_full_marks() {
+    let report = graded(true);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(report.all_passed(), "{}", explain(&report));
+    assert_eq!(report.score(), report.max_score());
+    assert!(report.max_score() > 0);
+}
+
+#[test]
+fn every_stub_scores_zero_with_not_implemented() {
+    let report = graded(false);
+    assert_eq!(report.score(), 0, "{}", explain(&report));
+    for lab in &report.labs {
+        assert!(!lab.cases.is_empty(), "{} has no cases", lab.lab.name);
+        for c in &lab.cases {
+            let class = c.failure.as_ref().map(|f| f.class);
+            assert_eq!(
+                class,
+                Some(Class::NotImplemented),
+                "{}/{}: {}",
+                lab.lab.name,
+                c.name,
+                explain(&report)
+            );
+        }
+    }
+}
+
+#[test]
+fn every_bug_fixture_is_caught() {
+    let root = support::root();
+    let opts = support::options();
+    let mut missed = Vec::new();
+    let mut count = 0;
+    for lab in support::labs() {
+        let reference_file = lab.crate_dir(&root, true).join(lab.student_file());
+        let reference = std::fs::read_to_string(&reference_file).unwrap();
+        let fixtures = bugs::load(&root, &lab).unwrap();
+        assert!(
+            fixtures.len() >= 3,
+            "{} has {} bug fixtures; at least 3",
+            lab.name,
+            fixtures.len()
+        );
+        for bug in fixtures {
+            count += 1;
+            let source = bug.apply(&reference).unwrap();
+            let (_dir, built) = build::with_student_file(&root, &lab, true, &source).unwrap();
+            assert!(
+                matches!(built, Built::Binary(_)),
+                "bug {} does not compile: {built:?}",
+                bug.name
+            );
+            let report = grade::grade_built(&opts, &[(&lab, built)]);
+            let cases = &report.labs[0].cases;
+            for wanted in &bug.caught_by {
+                match cases.iter().find(|c| &c.name == wanted) {
+                    None => missed.push(format!(
+                        "{}/{}: caught_by names no case {wanted}",
+                        lab.name, bug.name
+                    )),
+                    Some(c) if c.failure.is_none() => missed.push(format!(
+                        "{}/{}: case {wanted} passes with the bug ({})",
+                        lab.name, bug.name, bug.why
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    assert!(count > 0);
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
+#[test]
+fn a_broken_case_file_is_reported_and_the_rest_still_graded() {
+    let root = support::root();
+    let labs = support::labs();
+    let lab = &labs[0];
+    // A copy of the lab's public cases with one more, broken, file among them.
+    let tmp = tempfile::tempdir().unwrap();
+    let from = root.join("harness/cases").join(&lab.name);
+    let to = tmp.path().join("harness/cases").join(&lab.name);
+    std::fs::create_dir_all(to.join("snapshots")).unwrap();
+    for entry in std::fs::read_dir(&from)
+        .unwrap()
+        .chain(std::fs::read_dir(from.join("snapshots")).unwrap())
+    {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            let rel = p.strip_prefix(&from).unwrap();
+            std::fs::copy(&p, to.join(rel)).unwrap();
+        }
+    }
+    std::fs::write(
+        to.join("zz-broken.toml"),
+        "description = \"oops\"\nargs = [\n",
+    )
+    .unwrap();
+    let mut opts = support::options();
+    opts.root = tmp.path().to_path_buf();
+    opts.public_only = true;
+    let program = Built::Binary(support::binary(lab, true));
+    let report = grade::grade_built(&opts, &[(lab, program)]);
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(
+        report.problems[0].contains("zz-broken.toml"),
+        "{:?}",
+        report.problems
+    );
+    assert!(!report.labs[0].cases.is_empty());
+    assert!(report.all_passed(), "{}", explain(&report));
+}
