@@ -261,12 +261,27 @@ fn reap_orphans(main: Pid, main_fd: BorrowedFd) -> bool {
                 None => return false,
             },
         };
-        // A zombie child seen while the program still runs was orphaned by someone
-        // else's exit; once the program is gone we keep what is left for the survey.
-        if pid == main || fd_is_readable(main_fd) {
+        // A zombie child of ours that we saw while the program was not yet exiting was
+        // orphaned by someone else's exit: reap it. The program's own children are
+        // handed to us during its exit, before its pidfd turns readable, so the test
+        // is "has it begun to exit" (PF_EXITING), not "has it exited". Once it has
+        // begun, we keep what is left for the survey.
+        if pid == main || is_exiting(main) {
+            let mut fds = [PollFd::new(main_fd, PollFlags::POLLIN)];
+            let _ = poll(&mut fds, PollTimeout::NONE);
             return true;
         }
         let _ = waitpid(pid, None);
+    }
+}
+
+/// Whether the process has begun to exit (or is gone): the PF_EXITING flag of
+/// /proc/<pid>/stat, set at the very start of the kernel's exit path.
+fn is_exiting(pid: Pid) -> bool {
+    const PF_EXITING: u32 = 0x4;
+    match procfs::process::Process::new(pid.as_raw()).and_then(|p| p.stat()) {
+        Ok(st) => st.flags & PF_EXITING != 0 || st.state == 'Z' || st.state == 'X',
+        Err(_) => true,
     }
 }
 

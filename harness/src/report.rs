@@ -71,10 +71,20 @@ pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(&out).expect("plain data serialises")
 }
 
-/// The table a student reads. Failures of public cases show their details (the
-/// command, the diff); hidden cases show only the class and message, so the table
-/// never gives away a hidden case's expected output.
-pub fn table(report: &Report, verbose: bool) -> String {
+/// How much the table shows of each failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// One line per case: the overview over many labs.
+    Summary,
+    /// Public failures with the command, the diff, the hint and the section to read.
+    Public,
+    /// The same for hidden cases too (instructors).
+    All,
+}
+
+/// The table a student reads. Hidden cases never show their details unless asked
+/// (`Detail::All`), so the table does not give away a hidden case's expected output.
+pub fn table(report: &Report, detail: Detail) -> String {
     let mut out = String::new();
     let whose = if report.reference {
         "the reference solutions"
@@ -89,21 +99,24 @@ pub fn table(report: &Report, verbose: bool) -> String {
     for lab in &report.labs {
         out.push('\n');
         out.push_str(&format!(
-            "{:<24} {:>3} / {:<3}\n",
+            "{:<40} {:>3} / {}\n",
             format!("{} {}", lab.lab.folder(), lab.lab.title),
             lab.score(),
             lab.max_score()
         ));
         for c in &lab.cases {
             out.push_str(&case_line(c));
+            let shown = match detail {
+                Detail::Summary => false,
+                Detail::Public => c.visibility == Visibility::Public,
+                Detail::All => true,
+            };
             if let Some(f) = &c.failure
-                && (verbose || c.visibility == Visibility::Public)
+                && shown
             {
                 out.push_str(&format!("      ran: {}\n", c.command));
-                if !f.details.is_empty() {
-                    for line in f.details.lines() {
-                        out.push_str(&format!("      {line}\n"));
-                    }
+                for line in f.details.lines() {
+                    out.push_str(&format!("      {line}\n"));
                 }
                 if let Some(h) = &c.hint {
                     out.push_str(&format!("      hint: {h}\n"));
@@ -120,6 +133,9 @@ pub fn table(report: &Report, verbose: bool) -> String {
         report.max_score(),
         report.elapsed.as_secs_f64()
     ));
+    if detail == Detail::Summary && !report.all_passed() {
+        out.push_str("details of one lab's failures: just check LAB (cargo grade --lab LAB)\n");
+    }
     for p in &report.problems {
         out.push_str(&format!("problem: {p}\n"));
     }

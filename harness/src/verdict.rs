@@ -80,7 +80,7 @@ pub fn judge(
         return Some(Failure::new(
             Class::NotImplemented,
             format!("reached a todo!() {place}: this part is not written yet"),
-            tail(&stderr, 10),
+            "",
         ));
     }
     if obs.output_limit {

@@ -10,7 +10,7 @@ use proclab_harness::grade::{self, Report};
 use proclab_harness::verdict::Class;
 
 fn explain(report: &Report) -> String {
-    proclab_harness::report::table(report, true)
+    proclab_harness::report::table(report, proclab_harness::report::Detail::All)
 }
 
 fn graded(reference: bool) -> Report {
@@ -136,4 +136,35 @@ fn a_broken_case_file_is_reported_and_the_rest_still_graded() {
     );
     assert!(!report.labs[0].cases.is_empty());
     assert!(report.all_passed(), "{}", explain(&report));
+}
+
+#[test]
+fn a_lab_that_does_not_compile_fails_alone() {
+    let root = support::root();
+    let labs = support::labs();
+    let (broken, other) = (&labs[0], &labs[1]);
+    let reference_file = broken.crate_dir(&root, true).join(broken.student_file());
+    let source = std::fs::read_to_string(reference_file).unwrap()
+        + "\nfn oops() -> u32 { \"not a number\" }\n";
+    let (_dir, built) = build::with_student_file(&root, broken, true, &source).unwrap();
+    let Built::Failed(errors) = &built else {
+        panic!("a type error must not build")
+    };
+    assert!(errors.contains("mismatched types"), "{errors}");
+    let opts = support::options();
+    let fine = Built::Binary(support::binary(other, true));
+    let report = grade::grade_built(&opts, &[(broken, built.clone()), (other, fine)]);
+    let by = grade::by_lab(&report);
+    for c in &by[&broken.name].cases {
+        let f = c.failure.as_ref().expect("fails");
+        assert_eq!(f.class, Class::BuildFailed);
+        assert!(f.details.contains("mismatched types"));
+    }
+    let other_result = by[&other.name];
+    assert_eq!(
+        other_result.score(),
+        other_result.max_score(),
+        "{}",
+        explain(&report)
+    );
 }

@@ -32,7 +32,8 @@ struct Cli {
     /// Only the public cases.
     #[arg(long)]
     public_only: bool,
-    /// Show details of failed hidden cases too (for instructors).
+    /// Details of every failure, hidden cases included (for instructors). Without
+    /// it, one lab shows its public failures in detail and several labs a summary.
     #[arg(long, short)]
     verbose: bool,
     /// How many cases run at once (default: one per core).
@@ -84,7 +85,16 @@ fn main() -> ExitCode {
         }
     };
     match cli.format {
-        Format::Table => print!("{}", report::table(&report, cli.verbose)),
+        Format::Table => {
+            let detail = if cli.verbose {
+                report::Detail::All
+            } else if report.labs.len() == 1 {
+                report::Detail::Public
+            } else {
+                report::Detail::Summary
+            };
+            print!("{}", report::table(&report, detail));
+        }
         Format::Json => println!("{}", report::json(&report)),
     }
     if !report.problems.is_empty() {
