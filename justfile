@@ -21,10 +21,22 @@ reference *ARGS:
 test:
     cargo test --workspace
 
-# re-record every case's snapshot from the reference, after changing a case or a reference
-bless:
-    INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test -p proclab-harness --test snapshots
+# re-record the snapshots from the reference (all labs, or: just bless fork,pids)
+bless LABS="":
+    PROCLAB_LAB={{LABS}} INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test -p proclab-harness --test snapshots
     @echo "snapshots refreshed; review them with: git diff harness/"
+
+# write the students' repository into DIR (no solutions, no hidden cases, fresh history)
+handout DIR:
+    cargo run -q -p proclab-harness --bin proclab-instructor -- handout {{DIR}}
+
+# build the Gradescope autograder zip (default: autograder.zip)
+gradescope OUT="autograder.zip":
+    cargo run -q -p proclab-harness --bin proclab-instructor -- gradescope {{OUT}}
+
+# grade every submission folder below DIR; CSV and reports into DIR-results
+grade-class DIR:
+    cargo grade --class {{DIR}} --out {{DIR}}-results
 
 # what CI runs: tests as root and as an ordinary user, clippy, rustfmt
 ci:

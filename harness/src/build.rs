@@ -132,6 +132,17 @@ pub fn in_place(
         .collect())
 }
 
+/// One lab to build in a scratch workspace: the crate from `root` (stub or reference)
+/// with `source` as its student file. `tag` tells entries apart (a student's name, a
+/// bug's name); it becomes part of the package name.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub tag: String,
+    pub lab: &'a Lab,
+    pub reference: bool,
+    pub source: String,
+}
+
 /// One lab built from `student_source` in place of its student file. The lab's other
 /// files come from `root` (the stub's crate, or the reference's with `reference`).
 /// The returned directory holds the binary; keep it while the binary is in use.
@@ -141,13 +152,33 @@ pub fn with_student_file(
     reference: bool,
     student_source: &str,
 ) -> Result<(tempfile::TempDir, Built), String> {
+    let entry = Entry {
+        tag: "x".into(),
+        lab,
+        reference,
+        source: student_source.to_string(),
+    };
+    let (dir, mut built) = scratch_workspace(root, &[entry])?;
+    Ok((dir, built.remove(0)))
+}
+
+/// Builds many entries in one scratch workspace with one cargo run: the dependencies
+/// are built once (in `target/proclab-scratch-builds`, shared by all such builds) and
+/// cargo compiles the small lab crates in parallel. Each entry's package is renamed
+/// `<package>-<tag>` so that they can live side by side; a lab's driver names itself
+/// in its clap attributes, so its output does not change. Results come in the order
+/// of `entries`; the binaries are copied into the returned directory.
+pub fn scratch_workspace(
+    root: &Path,
+    entries: &[Entry],
+) -> Result<(tempfile::TempDir, Vec<Built>), String> {
     let dir = tempfile::Builder::new()
         .prefix("proclab-build-")
         .tempdir()
         .map_err(|e| format!("cannot make a build directory: {e}"))?;
     let ws = dir.path();
 
-    // A workspace of one member that inherits the real one's settings and lock file.
+    // The workspace inherits the real one's settings and lock file.
     let manifest_path = root.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest_path)
         .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
@@ -157,7 +188,19 @@ pub fn with_student_file(
         .get_mut("workspace")
         .and_then(|w| w.as_table_mut())
         .ok_or("the workspace Cargo.toml has no [workspace]")?;
-    workspace.insert("members".into(), toml::Value::Array(vec!["lab".into()]));
+    // Each member sits at `<n>/labs/NN-name` (or `solutions/`), so that paths in
+    // compiler messages and panic locations still read `labs/NN-name/src/...` after
+    // the first component.
+    let member_path = |i: usize, e: &Entry| {
+        let side = if e.reference { "solutions" } else { "labs" };
+        format!("{i}/{side}/{}", e.lab.folder())
+    };
+    let members: Vec<toml::Value> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| member_path(i, e).into())
+        .collect();
+    workspace.insert("members".into(), toml::Value::Array(members));
     workspace.remove("exclude");
     write(
         &ws.join("Cargo.toml"),
@@ -166,29 +209,79 @@ pub fn with_student_file(
     if let Ok(lock) = std::fs::read(root.join("Cargo.lock")) {
         std::fs::write(ws.join("Cargo.lock"), lock).map_err(|e| e.to_string())?;
     }
-    let src = lab.crate_dir(root, reference);
-    copy_tree(&src, &ws.join("lab"))?;
-    write(&ws.join("lab").join(lab.student_file()), student_source)?;
 
-    // Its own target directory below the real one: dependencies are built once for all
-    // such builds, and a rebuilt lab never overwrites the workspace's own binary.
-    let target = root.join("target").join("proclab-scratch-builds");
+    let mut bins = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let member = ws.join(member_path(i, e));
+        copy_tree(&e.lab.crate_dir(root, e.reference), &member)?;
+        write(&member.join(e.lab.student_file()), &e.source)?;
+        let bin = format!("{}-{}", e.lab.package(e.reference), sanitize(&e.tag));
+        rename_package(&member.join("Cargo.toml"), &bin)?;
+        bins.push(bin);
+    }
+
+    let target = scratch_target(root);
     let mut cmd = cargo_build(&ws.join("Cargo.toml"));
-    cmd.env("CARGO_TARGET_DIR", &target);
-    let bin = lab.package(reference);
-    let built = run_cargo(cmd, std::slice::from_ref(&bin))?
-        .remove(&bin)
-        .expect("one result");
-    // Copy the binary out before the next such build replaces it.
-    let built = match built {
-        Built::Binary(exe) => {
-            let mine = ws.join(&bin);
-            std::fs::copy(&exe, &mine).map_err(|e| format!("{}: {e}", exe.display()))?;
-            Built::Binary(mine)
+    cmd.arg("--workspace").env("CARGO_TARGET_DIR", &target);
+    let mut built = run_cargo(cmd, &bins)?;
+    let out_dir = ws.join("bin");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let mut results = Vec::new();
+    for bin in &bins {
+        // Copy each binary out before another scratch build replaces it.
+        let b = match built.remove(bin).expect("one result per entry") {
+            Built::Binary(exe) => {
+                let mine = out_dir.join(bin);
+                std::fs::copy(&exe, &mine).map_err(|e| format!("{}: {e}", exe.display()))?;
+                Built::Binary(mine)
+            }
+            failed => failed,
+        };
+        results.push(b);
+    }
+    Ok((dir, results))
+}
+
+/// Where scratch builds put their output: below the workspace's target directory
+/// (`CARGO_TARGET_DIR` if set), in a folder of its own, so that their dependencies are
+/// built once for all of them and they never overwrite the workspace's binaries.
+fn scratch_target(root: &Path) -> PathBuf {
+    let base = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    base.join("proclab-scratch-builds")
+}
+
+/// Package names take letters, digits, `-` and `_`.
+fn sanitize(tag: &str) -> String {
+    let s: String = tag
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() { "x".into() } else { s }
+}
+
+/// Gives a copied lab crate a new package and binary name.
+fn rename_package(manifest: &Path, name: &str) -> Result<(), String> {
+    let text =
+        std::fs::read_to_string(manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let mut t: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    if let Some(pkg) = t.get_mut("package").and_then(|p| p.as_table_mut()) {
+        pkg.insert("name".into(), name.into());
+    }
+    if let Some(bins) = t.get_mut("bin").and_then(|b| b.as_array_mut()) {
+        for b in bins.iter_mut().filter_map(|b| b.as_table_mut()) {
+            b.insert("name".into(), name.into());
         }
-        failed => failed,
-    };
-    Ok((dir, built))
+    }
+    write(manifest, &toml::to_string(&t).map_err(|e| e.to_string())?)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {

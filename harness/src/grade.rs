@@ -93,6 +93,10 @@ pub struct Report {
     pub reference: bool,
     pub containment: String,
     pub elapsed: Duration,
+    /// With `--submission`: the submission's folder name.
+    pub submission: Option<String>,
+    /// With `--submission`: what the submission changed that grading ignored.
+    pub ignored: Vec<String>,
 }
 
 impl Report {
@@ -220,6 +224,81 @@ pub fn grade(opts: &Options) -> Result<Report, String> {
     Ok(report)
 }
 
+/// Grades submissions (other checkouts) with this repository's harness and cases:
+/// every submission's student files are built in one scratch workspace, so the
+/// dependencies are built once and the labs in parallel; then each submission is
+/// graded in turn, `on_done` called after each (a progress bar).
+pub fn grade_submissions(
+    opts: &Options,
+    dirs: &[PathBuf],
+    on_done: &dyn Fn(&Report),
+) -> Result<Vec<Report>, String> {
+    let all = labs::load(&opts.root)?;
+    let chosen = select(&all, &opts.labs)?;
+    let mut subs = Vec::new();
+    for d in dirs {
+        subs.push(crate::submission::read(&opts.root, &chosen, d));
+    }
+    let mut entries = Vec::new();
+    for (i, sub) in subs.iter().enumerate() {
+        let Ok(sub) = sub else { continue };
+        for lab in &chosen {
+            if let Ok(source) = &sub.sources[&lab.name] {
+                entries.push(build::Entry {
+                    tag: format!("s{i}"),
+                    lab,
+                    reference: false,
+                    source: source.clone(),
+                });
+            }
+        }
+    }
+    let (_dir, built) = build::scratch_workspace(&opts.root, &entries)?;
+    let mut built = built.into_iter();
+    let mut reports = Vec::new();
+    for (i, sub) in subs.iter().enumerate() {
+        let started = Instant::now();
+        let report = match sub {
+            Err(e) => {
+                // An unreadable submission still gets a report: no points, one problem.
+                let programs: Vec<(&Lab, Built)> = chosen
+                    .iter()
+                    .map(|l| {
+                        (
+                            *l,
+                            Built::Failed(format!("the submission cannot be read: {e}")),
+                        )
+                    })
+                    .collect();
+                let mut r = grade_built(opts, &programs);
+                r.problems.push(e.clone());
+                r.submission = dirs[i]
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned());
+                r
+            }
+            Ok(sub) => {
+                let programs: Vec<(&Lab, Built)> = chosen
+                    .iter()
+                    .map(|l| match &sub.sources[&l.name] {
+                        Ok(_) => (*l, built.next().expect("one build per entry")),
+                        Err(e) => (*l, Built::Failed(format!("missing: {e}"))),
+                    })
+                    .collect();
+                let mut r = grade_built(opts, &programs);
+                r.submission = Some(sub.name.clone());
+                r.ignored = sub.ignored.clone();
+                r
+            }
+        };
+        let mut report = report;
+        report.elapsed = started.elapsed();
+        on_done(&report);
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
 /// The labs a list of names asks for, in book order, each once; all when empty.
 pub fn select<'a>(all: &'a [Lab], wanted: &[String]) -> Result<Vec<&'a Lab>, String> {
     if wanted.is_empty() {
@@ -253,9 +332,14 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
         match built {
             Built::Failed(errors) => {
                 for case in &cases {
+                    // A missing or unreadable file says so in the message itself.
+                    let message = match errors.strip_prefix("missing: ") {
+                        Some(why) => format!("no student file to build: {why}"),
+                        None => format!("labs/{} does not compile", lab.folder()),
+                    };
                     let failure = Failure {
                         class: Class::BuildFailed,
-                        message: format!("labs/{} does not compile", lab.folder()),
+                        message,
                         details: errors.clone(),
                     };
                     lab_result
@@ -304,6 +388,8 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
         reference: opts.reference,
         containment: crate::containment_summary(),
         elapsed: Duration::ZERO,
+        submission: None,
+        ignored: Vec::new(),
     }
 }
 

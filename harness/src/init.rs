@@ -41,7 +41,7 @@ use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, FdFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::prctl;
-use nix::sys::resource::{Resource, setrlimit};
+use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::sys::signal::{SigSet, Signal, kill, killpg};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
@@ -120,7 +120,10 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
         // sigprocmask qualify.
         command.pre_exec(|| {
             setpgid(Pid::from_raw(0), Pid::from_raw(0))?;
-            setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
+            // No core files by default; the hard limit stays, so a lab about core
+            // dumps can raise its own soft limit.
+            let (_, hard) = getrlimit(Resource::RLIMIT_CORE)?;
+            setrlimit(Resource::RLIMIT_CORE, 0, hard)?;
             SigSet::empty().thread_set_mask()?;
             Ok(())
         });

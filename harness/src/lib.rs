@@ -9,18 +9,23 @@
 //! - [`verdict`]: compare with the snapshot and name the failure;
 //! - [`grade`]: all of it for the chosen labs, cases in parallel;
 //! - [`report`]: the table and the JSON;
+//! - [`submission`] and [`class`]: grading other checkouts, one or a whole class;
+//! - [`handout`]: the students' repository and the Gradescope autograder;
 //! - [`bugs`]: the bug fixtures that prove the cases catch wrong solutions.
 
 pub mod bugs;
 pub mod build;
 pub mod case;
+pub mod class;
 pub mod grade;
+pub mod handout;
 pub mod init;
 pub mod labs;
 pub mod normalize;
 pub mod proctree;
 pub mod report;
 pub mod run;
+pub mod submission;
 pub mod transcript;
 pub mod verdict;
 

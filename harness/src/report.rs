@@ -13,6 +13,10 @@ struct JsonReport<'a> {
     labs: Vec<JsonLab<'a>>,
     problems: &'a [String],
     containment: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    submission: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    ignored: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -67,6 +71,8 @@ pub fn json(report: &Report) -> String {
         labs,
         problems: &report.problems,
         containment: &report.containment,
+        submission: report.submission.as_deref(),
+        ignored: &report.ignored,
     };
     serde_json::to_string_pretty(&out).expect("plain data serialises")
 }
@@ -86,10 +92,10 @@ pub enum Detail {
 /// (`Detail::All`), so the table does not give away a hidden case's expected output.
 pub fn table(report: &Report, detail: Detail) -> String {
     let mut out = String::new();
-    let whose = if report.reference {
-        "the reference solutions"
-    } else {
-        "your labs"
+    let whose = match &report.submission {
+        Some(name) => format!("the submission {name}"),
+        None if report.reference => "the reference solutions".to_string(),
+        None => "your labs".to_string(),
     };
     out.push_str(&format!("proclab: grading {whose}\n"));
     out.push_str(&format!("containment: {}\n", report.containment));
@@ -139,6 +145,12 @@ pub fn table(report: &Report, detail: Detail) -> String {
     for p in &report.problems {
         out.push_str(&format!("problem: {p}\n"));
     }
+    if !report.ignored.is_empty() {
+        out.push_str("ignored (only each lab's student file is graded):\n");
+        for i in &report.ignored {
+            out.push_str(&format!("  {i}\n"));
+        }
+    }
     out
 }
 
@@ -160,4 +172,113 @@ fn case_line(c: &CaseResult) -> String {
         None => line.push_str(&format!("  {}\n", c.description)),
     }
     line
+}
+
+/// How hidden cases show on Gradescope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HiddenVisibility {
+    /// Shown to students once the due date has passed.
+    AfterDueDate,
+    /// Shown once the instructor publishes the grades.
+    AfterPublished,
+    /// Never shown to students.
+    Hidden,
+}
+
+impl HiddenVisibility {
+    fn word(self) -> &'static str {
+        match self {
+            HiddenVisibility::AfterDueDate => "after_due_date",
+            HiddenVisibility::AfterPublished => "after_published",
+            HiddenVisibility::Hidden => "hidden",
+        }
+    }
+}
+
+/// Gradescope's `results.json`: one test per case, named `lab/case`, with the points,
+/// the status, the failure in words, and the visibility the instructor chose for
+/// hidden cases (public ones are visible at once).
+pub fn gradescope(report: &Report, hidden: HiddenVisibility) -> String {
+    let mut tests = Vec::new();
+    for lab in &report.labs {
+        for c in &lab.cases {
+            let visible = c.visibility == Visibility::Public;
+            let mut output = c.description.clone();
+            if let Some(f) = &c.failure {
+                output = format!(
+                    "{}: {}\n{output}\nran: {}",
+                    f.class.as_str(),
+                    f.message,
+                    c.command
+                );
+                if visible && !f.details.is_empty() {
+                    output.push_str(&format!("\n{}", f.details));
+                }
+                if let Some(h) = &c.hint {
+                    output.push_str(&format!("\nhint: {h}"));
+                }
+            }
+            tests.push(serde_json::json!({
+                "name": format!("{}/{}", lab.lab.name, c.name),
+                "score": c.score(),
+                "max_score": c.points,
+                "status": if c.failure.is_none() { "passed" } else { "failed" },
+                "output": output,
+                "output_format": "text",
+                "tags": [lab.lab.name.clone()],
+                "visibility": if visible { "visible" } else { hidden.word() },
+            }));
+        }
+    }
+    let mut output = format!("proclab: {} / {}", report.score(), report.max_score());
+    for p in &report.problems {
+        output.push_str(&format!("\nproblem: {p}"));
+    }
+    if !report.ignored.is_empty() {
+        output.push_str("\nthese changes in your submission were ignored (only each lab's student file is graded):");
+        for i in &report.ignored {
+            output.push_str(&format!("\n  {i}"));
+        }
+    }
+    let out = serde_json::json!({
+        "score": report.score(),
+        "execution_time": report.elapsed.as_secs_f64().round() as u64,
+        "output": output,
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    });
+    serde_json::to_string_pretty(&out).expect("plain data serialises")
+}
+
+/// JUnit XML for CI systems: a test suite per lab, a test case per case.
+pub fn junit(report: &Report) -> String {
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+    let mut xml = quick_junit::Report::new("proclab");
+    xml.set_time(report.elapsed);
+    for lab in &report.labs {
+        let mut suite = TestSuite::new(lab.lab.name.as_str());
+        for c in &lab.cases {
+            let status = match &c.failure {
+                None => TestCaseStatus::success(),
+                Some(f) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(format!("{}: {}", f.class.as_str(), f.message));
+                    s.set_type(f.class.as_str());
+                    if c.visibility == Visibility::Public {
+                        s.set_description(f.details.as_str());
+                    }
+                    s
+                }
+            };
+            let mut tc = TestCase::new(c.name.as_str(), status);
+            tc.set_classname(format!("{}.{}", lab.lab.name, c.visibility.folder()));
+            tc.set_time(c.elapsed);
+            suite.add_test_case(tc);
+        }
+        xml.add_test_suite(suite);
+    }
+    xml.to_string()
+        .unwrap_or_else(|e| format!("<!-- cannot write JUnit XML: {e} -->"))
 }

@@ -197,7 +197,13 @@ fn todo_reached(stderr: &str) -> Option<String> {
                 .strip_prefix("not yet implemented: ")
                 .map(|h| format!(" ({h})"))
                 .unwrap_or_default();
-            return Some(format!("at {}{hint}", at.trim_end_matches(':')));
+            // A scratch build puts the crate at `<n>/labs/...`: show the student's path.
+            let at = at.trim_end_matches(':');
+            let at = ["labs/", "solutions/"]
+                .iter()
+                .find_map(|side| at.find(side).map(|i| &at[i..]))
+                .unwrap_or(at);
+            return Some(format!("at {at}{hint}"));
         }
     }
     None

@@ -41,20 +41,22 @@ fn not_a_checkout_is_exit_2() {
 
 #[test]
 fn json_follows_the_contract() {
+    // The student's labs: whatever state they are in, the shape is the contract.
     let out = grade()
         .args([
-            "--reference",
             "--lab",
             "01",
             "--lab",
             "fork",
+            "--public-only",
             "--format",
             "json",
         ])
-        .assert()
-        .code(0);
+        .assert();
+    let code = out.get_output().status.code();
+    assert!(matches!(code, Some(0 | 1)), "{code:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(v["score"], v["max_score"]);
+    assert!(v["score"].as_u64().unwrap() <= v["max_score"].as_u64().unwrap());
     let labs = v["labs"].as_array().unwrap();
     assert_eq!(labs.len(), 2);
     assert_eq!(labs[0]["lab"], "pids");
@@ -75,20 +77,10 @@ fn json_follows_the_contract() {
             ] {
                 assert!(case.get(key).is_some(), "{key} in {case}");
             }
-            assert_eq!(case["status"], "passed");
-            assert!(case["class"].is_null());
-            assert!(["public", "hidden"].contains(&case["visibility"].as_str().unwrap()));
+            assert_eq!(case["visibility"], "public");
+            let passed = case["status"] == "passed";
+            assert_eq!(passed, case["class"].is_null(), "{case}");
+            assert!(passed || case["status"] == "failed");
         }
     }
-}
-
-#[test]
-fn the_stubs_fail_with_exit_1_and_name_the_todo() {
-    grade()
-        .args(["--lab", "pids", "--public-only"])
-        .assert()
-        .code(1)
-        .stdout(
-            predicate::str::contains("NOT_IMPLEMENTED").and(predicate::str::contains("total 0 /")),
-        );
 }

@@ -168,3 +168,31 @@ fn a_lab_that_does_not_compile_fails_alone() {
         explain(&report)
     );
 }
+
+#[test]
+fn the_command_line_grades_the_reference_and_the_stubs() {
+    use assert_cmd::Command;
+    let grade = || Command::cargo_bin("proclab-grade").unwrap();
+    let out = grade()
+        .args(["--reference", "--lab", "pids", "--format", "json"])
+        .assert()
+        .code(0);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["score"], v["max_score"]);
+    let hidden = v["labs"][0]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["visibility"] == "hidden")
+        .count();
+    assert!(hidden >= 5, "{hidden} hidden cases graded");
+    let out = grade()
+        .args(["--lab", "pids", "--public-only"])
+        .assert()
+        .code(1);
+    let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        table.contains("NOT_IMPLEMENTED") && table.contains("total 0 /"),
+        "{table}"
+    );
+}

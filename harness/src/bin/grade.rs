@@ -9,10 +9,23 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use proclab_harness::{grade, init, report};
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// A table for people.
     Table,
+    /// The result model as one JSON object.
     Json,
+    /// Gradescope's results.json.
+    Gradescope,
+    /// JUnit XML, for CI systems.
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum HiddenVisibility {
+    AfterDueDate,
+    AfterPublished,
+    Hidden,
 }
 
 /// Grade the proclab labs: build each, run its cases contained, compare with the
@@ -39,6 +52,25 @@ struct Cli {
     /// How many cases run at once (default: one per core).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Grade another checkout (a student's repository) with this harness: only each
+    /// lab's student file is taken from it, every other change is ignored and listed.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["reference", "class"])]
+    submission: Option<PathBuf>,
+    /// Grade every submission folder below DIR (a class, as GitHub Classroom clones
+    /// it); writes grades.csv and a report per student into --out.
+    #[arg(long, value_name = "DIR", conflicts_with = "reference")]
+    class: Option<PathBuf>,
+    /// Where --class writes its CSV and reports.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "class-results",
+        requires = "class"
+    )]
+    out: PathBuf,
+    /// With --format gradescope: when students see the hidden cases' results.
+    #[arg(long, value_enum, default_value_t = HiddenVisibility::AfterDueDate)]
+    hidden_visibility: HiddenVisibility,
     /// The repository to grade (default: the one this grader belongs to).
     #[arg(long, value_name = "DIR", hide = true)]
     root: Option<PathBuf>,
@@ -75,7 +107,31 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     proclab_harness::become_subreaper();
-    let result = grade::grade(&opts);
+    if let Some(class_dir) = &cli.class {
+        let result = proclab_harness::class::grade_class(&opts, class_dir, &cli.out);
+        proclab_harness::sweep_children();
+        return match result {
+            Ok(r) => {
+                let total: u32 = r.reports.iter().map(|x| x.score()).sum();
+                let max: u32 = r.reports.iter().map(|x| x.max_score()).sum();
+                println!(
+                    "graded {} submissions ({total} / {max} points in all); wrote {} and a report per student",
+                    r.reports.len(),
+                    r.csv.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cargo grade: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let result = match &cli.submission {
+        Some(dir) => grade::grade_submissions(&opts, std::slice::from_ref(dir), &|_| {})
+            .map(|mut v| v.remove(0)),
+        None => grade::grade(&opts),
+    };
     proclab_harness::sweep_children();
     let report = match result {
         Ok(r) => r,
@@ -96,13 +152,22 @@ fn main() -> ExitCode {
             print!("{}", report::table(&report, detail));
         }
         Format::Json => println!("{}", report::json(&report)),
+        Format::Gradescope => {
+            let hidden = match cli.hidden_visibility {
+                HiddenVisibility::AfterDueDate => report::HiddenVisibility::AfterDueDate,
+                HiddenVisibility::AfterPublished => report::HiddenVisibility::AfterPublished,
+                HiddenVisibility::Hidden => report::HiddenVisibility::Hidden,
+            };
+            println!("{}", report::gradescope(&report, hidden));
+        }
+        Format::Junit => println!("{}", report::junit(&report)),
     }
     if !report.problems.is_empty() {
-        eprintln!(
-            "cargo grade: {} (and {} more)",
-            report.problems[0],
-            report.problems.len() - 1
-        );
+        let more = match report.problems.len() {
+            1 => String::new(),
+            n => format!(" (and {} more problems)", n - 1),
+        };
+        eprintln!("cargo grade: {}{more}", report.problems[0]);
         return ExitCode::from(2);
     }
     ExitCode::from(if report.all_passed() { 0 } else { 1 })
