@@ -25,6 +25,8 @@ pub struct Options {
     /// Names as typed (`fork`, `03`, `03-fork`); empty means every lab.
     pub labs: Vec<String>,
     pub public_only: bool,
+    /// Only the cases with these names (in every chosen lab); empty means all.
+    pub cases: Vec<String>,
     /// How many cases run at once.
     pub jobs: usize,
     pub runner: Runner,
@@ -37,6 +39,7 @@ impl Options {
             reference: false,
             labs: Vec::new(),
             public_only: false,
+            cases: Vec::new(),
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             runner: Runner { init_exe },
         }
@@ -322,7 +325,10 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
     let mut results: Vec<LabResult> = Vec::new();
     let mut hidden_available = false;
     for (i, (lab, built)) in programs.iter().enumerate() {
-        let (cases, bad) = load_cases(&opts.root, lab, opts.public_only);
+        let (mut cases, bad) = load_cases(&opts.root, lab, opts.public_only);
+        if !opts.cases.is_empty() {
+            cases.retain(|c| opts.cases.contains(&c.name));
+        }
         hidden_available |= case_dir(&opts.root, lab, Visibility::Hidden).is_dir();
         problems.extend(bad);
         let mut lab_result = LabResult {

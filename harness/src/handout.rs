@@ -32,10 +32,11 @@ fn drop_lists(root: &Path) -> Result<HandoutFile, String> {
 /// The files of the working tree that git knows or would add, relative to `root`, less
 /// those under any `drop` entry.
 fn kept_files(root: &Path, drop: &[String]) -> Result<Vec<PathBuf>, String> {
-    let out = Command::new("git")
+    // Tracked files and new ones not ignored: what the instructor's tree holds. Not a
+    // git checkout (a downloaded copy): every file but the build output.
+    let listed = Command::new("git")
         .arg("-C")
         .arg(root)
-        // Tracked files and new ones not ignored: what the instructor's tree holds.
         .args([
             "ls-files",
             "-z",
@@ -44,20 +45,46 @@ fn kept_files(root: &Path, drop: &[String]) -> Result<Vec<PathBuf>, String> {
             "--exclude-standard",
         ])
         .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("{} is not a git checkout", root.display()));
-    }
-    let files = out
-        .stdout
-        .split(|&b| b == 0)
-        .filter(|f| !f.is_empty())
-        .map(|f| PathBuf::from(String::from_utf8_lossy(f).into_owned()))
+        .ok()
+        .filter(|o| o.status.success());
+    let all: Vec<PathBuf> = match listed {
+        Some(out) => out
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|f| !f.is_empty())
+            .map(|f| PathBuf::from(String::from_utf8_lossy(f).into_owned()))
+            .collect(),
+        None => {
+            let mut v = Vec::new();
+            walk(root, Path::new(""), &mut v);
+            v
+        }
+    };
+    let files = all
+        .into_iter()
         .filter(|f| !drop.iter().any(|d| f.starts_with(d)))
         // Deleted but not yet committed: nothing to copy.
         .filter(|f| root.join(f).is_file())
         .collect();
     Ok(files)
+}
+
+fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name();
+        if rel.as_os_str().is_empty() && (name == "target" || name == ".git") {
+            continue;
+        }
+        let sub = rel.join(&name);
+        match e.file_type() {
+            Ok(t) if t.is_dir() => walk(root, &sub, out),
+            Ok(t) if t.is_file() => out.push(sub),
+            _ => {}
+        }
+    }
 }
 
 fn copy_file(root: &Path, rel: &Path, dest: &Path) -> Result<(), String> {

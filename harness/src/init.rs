@@ -42,7 +42,7 @@ use nix::fcntl::{FcntlArg, FdFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::prctl;
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
-use nix::sys::signal::{SigSet, Signal, kill, killpg};
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, kill, killpg, sigaction};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
 use nix::unistd::{Pid, setpgid, setsid};
@@ -114,16 +114,28 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
         .map_err(|e| format!("signalfd: {e}"))?;
 
     let mut command = Command::new(program);
-    command.args(rest);
+    // The program sees the case's environment, not the init's plumbing.
+    command
+        .args(rest)
+        .env_remove(CTRL_FD_ENV)
+        .env_remove(CMD_FD_ENV);
     unsafe {
-        // Between fork and exec only async-signal-safe calls: setpgid, setrlimit and
-        // sigprocmask qualify.
+        // Between fork and exec only async-signal-safe calls: setpgid, setrlimit,
+        // sigaction and sigprocmask qualify.
         command.pre_exec(|| {
             setpgid(Pid::from_raw(0), Pid::from_raw(0))?;
             // No core files by default; the hard limit stays, so a lab about core
             // dumps can raise its own soft limit.
             let (_, hard) = getrlimit(Resource::RLIMIT_CORE)?;
             setrlimit(Resource::RLIMIT_CORE, 0, hard)?;
+            // Every program starts the same way, whatever the grader inherited:
+            // default dispositions (ignored ones survive exec) and an empty mask.
+            let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+            for sig in Signal::iterator() {
+                if sig != Signal::SIGKILL && sig != Signal::SIGSTOP {
+                    let _ = sigaction(sig, &default);
+                }
+            }
             SigSet::empty().thread_set_mask()?;
             Ok(())
         });

@@ -63,6 +63,10 @@ impl Kind {
     }
 }
 
+/// Rust's panic message names the thread's id: `thread 'main' (4242) panicked at`.
+static PANIC_TID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(thread '[^']*') \(\d+\) panicked at").expect("valid regex"));
+
 static FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b([a-z][a-z0-9_]*)=(-?[0-9]+(?:,-?[0-9]+)*)\b").expect("valid regex")
 });
@@ -102,6 +106,7 @@ impl Normalizer {
     /// Normalises one stream or file of the run.
     pub fn text(&mut self, raw: &[u8]) -> String {
         let text = String::from_utf8_lossy(raw).replace('<', "\\<");
+        let text = PANIC_TID.replace_all(&text, "$1 panicked at");
         let text = FIELD
             .replace_all(&text, |c: &Captures| {
                 let key = &c[1];
@@ -246,6 +251,14 @@ mod tests {
         let faked = norm("pid=<SELF> ppid=<P1>");
         assert_eq!(faked, "pid=\\<SELF> ppid=\\<P1>");
         assert_ne!(faked, norm("pid=500 ppid=9"));
+    }
+
+    #[test]
+    fn panic_messages_lose_the_thread_id() {
+        assert_eq!(
+            norm("thread 'main' (4242) panicked at src/x.rs:1:1:\n"),
+            "thread 'main' panicked at src/x.rs:1:1:\n"
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ pub struct Transcript {
 pub fn status_word(status: Option<Status>) -> String {
     match status {
         Some(Status::Exited(code)) => format!("exit {code}"),
-        Some(Status::Signaled { signal, .. }) => format!("signal {}", signal_name(signal)),
+        Some(Status::Signaled { signal, core }) => {
+            let core = if core { " (core dumped)" } else { "" };
+            format!("signal {}{core}", signal_name(signal))
+        }
         None => "did not end".to_string(),
     }
 }

@@ -55,46 +55,58 @@ fn every_stub_scores_zero_with_not_implemented() {
 #[test]
 fn every_bug_fixture_is_caught() {
     let root = support::root();
-    let opts = support::options();
-    let mut missed = Vec::new();
-    let mut count = 0;
-    for lab in support::labs() {
+    let labs = support::labs();
+    // Every fixture of every lab, built in one scratch workspace (one cargo run).
+    let mut fixtures = Vec::new();
+    let mut entries = Vec::new();
+    for lab in &labs {
         let reference_file = lab.crate_dir(&root, true).join(lab.student_file());
         let reference = std::fs::read_to_string(&reference_file).unwrap();
-        let fixtures = bugs::load(&root, &lab).unwrap();
+        let bugs = bugs::load(&root, lab).unwrap();
         assert!(
-            fixtures.len() >= 3,
+            bugs.len() >= 3,
             "{} has {} bug fixtures; at least 3",
             lab.name,
-            fixtures.len()
+            bugs.len()
         );
-        for bug in fixtures {
-            count += 1;
-            let source = bug.apply(&reference).unwrap();
-            let (_dir, built) = build::with_student_file(&root, &lab, true, &source).unwrap();
-            assert!(
-                matches!(built, Built::Binary(_)),
-                "bug {} does not compile: {built:?}",
-                bug.name
-            );
-            let report = grade::grade_built(&opts, &[(&lab, built)]);
-            let cases = &report.labs[0].cases;
-            for wanted in &bug.caught_by {
-                match cases.iter().find(|c| &c.name == wanted) {
-                    None => missed.push(format!(
-                        "{}/{}: caught_by names no case {wanted}",
-                        lab.name, bug.name
-                    )),
-                    Some(c) if c.failure.is_none() => missed.push(format!(
-                        "{}/{}: case {wanted} passes with the bug ({})",
-                        lab.name, bug.name, bug.why
-                    )),
-                    Some(_) => {}
-                }
+        for (i, bug) in bugs.into_iter().enumerate() {
+            entries.push(build::Entry {
+                tag: format!("bug{i}"),
+                lab,
+                reference: true,
+                source: bug.apply(&reference).unwrap(),
+            });
+            fixtures.push((lab, bug));
+        }
+    }
+    let (_dir, built) = build::scratch_workspace(&root, &entries).unwrap();
+    let mut missed = Vec::new();
+    for ((lab, bug), built) in fixtures.iter().zip(built) {
+        assert!(
+            matches!(built, Built::Binary(_)),
+            "bug {} does not compile: {built:?}",
+            bug.name
+        );
+        // Only the cases the fixture names: each of them must fail.
+        let mut opts = support::options();
+        opts.cases = bug.caught_by.clone();
+        let report = grade::grade_built(&opts, &[(lab, built)]);
+        let cases = &report.labs[0].cases;
+        for wanted in &bug.caught_by {
+            match cases.iter().find(|c| &c.name == wanted) {
+                None => missed.push(format!(
+                    "{}/{}: caught_by names no case {wanted}",
+                    lab.name, bug.name
+                )),
+                Some(c) if c.failure.is_none() => missed.push(format!(
+                    "{}/{}: case {wanted} passes with the bug ({})",
+                    lab.name, bug.name, bug.why
+                )),
+                Some(_) => {}
             }
         }
     }
-    assert!(count > 0);
+    assert!(!fixtures.is_empty());
     assert!(missed.is_empty(), "{}", missed.join("\n"));
 }
 
@@ -141,7 +153,8 @@ fn a_broken_case_file_is_reported_and_the_rest_still_graded() {
 #[test]
 fn a_lab_that_does_not_compile_fails_alone() {
     let root = support::root();
-    let labs = support::labs();
+    // Two labs whatever PROCLAB_LAB says: the one broken here and any other.
+    let labs = proclab_harness::labs::load(&root).unwrap();
     let (broken, other) = (&labs[0], &labs[1]);
     let reference_file = broken.crate_dir(&root, true).join(broken.student_file());
     let source = std::fs::read_to_string(reference_file).unwrap()
@@ -152,7 +165,7 @@ fn a_lab_that_does_not_compile_fails_alone() {
     };
     assert!(errors.contains("mismatched types"), "{errors}");
     let opts = support::options();
-    let fine = Built::Binary(support::binary(other, true));
+    let fine = build::in_place(&root, &[other], true).unwrap()[&other.name].clone();
     let report = grade::grade_built(&opts, &[(broken, built.clone()), (other, fine)]);
     let by = grade::by_lab(&report);
     for c in &by[&broken.name].cases {

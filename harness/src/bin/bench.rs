@@ -4,7 +4,8 @@
 //! 1. warm suite: `grade --reference` over every lab, repeated, build already done;
 //! 2. overhead per case: `/bin/true` run through the grader's runner against the same
 //!    program spawned and waited for directly, the median difference;
-//! 3. cold start: a fresh clone with an empty target directory, timed up to the first
+//! 3. a class: `--class-size` submissions (default 30) graded as `--class` does;
+//! 4. cold start: a fresh clone with an empty target directory, timed up to the first
 //!    grade table (`--skip-cold` leaves it out: it compiles everything).
 
 use std::path::Path;
@@ -28,6 +29,9 @@ struct Cli {
     /// Leave out the cold start (a full build in a fresh clone).
     #[arg(long)]
     skip_cold: bool,
+    /// Size of the class graded for the class figure (0 leaves it out).
+    #[arg(long, default_value_t = 30)]
+    class_size: usize,
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -103,7 +107,40 @@ fn main() {
         cli.case_runs
     );
 
-    // 3. Cold start: clone, empty target, first table.
+    // 3. A class: copies of the reference's student files, every third one the
+    // stub's, each with an edit of its own so that every copy is really compiled.
+    if cli.class_size > 0 {
+        let class = tempfile::tempdir().expect("temp dir");
+        let labs = proclab_harness::labs::load(&root).expect("labs");
+        for i in 0..cli.class_size {
+            for lab in &labs {
+                let reference = i % 3 != 2;
+                let from = lab.crate_dir(&root, reference).join(lab.student_file());
+                let to = class
+                    .path()
+                    .join(format!("student-{i:02}"))
+                    .join("labs")
+                    .join(lab.folder())
+                    .join(lab.student_file());
+                std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+                let text = std::fs::read_to_string(from).expect("student file");
+                std::fs::write(to, format!("{text}\n// copy {i}\n")).expect("write");
+            }
+        }
+        let out = tempfile::tempdir().expect("temp dir");
+        let mut opts = grade::Options::new(root.clone(), me.clone());
+        opts.reference = false;
+        let t = Instant::now();
+        let r =
+            proclab_harness::class::grade_class(&opts, class.path(), out.path()).expect("class");
+        println!(
+            "class: {} submissions graded in {:.1} s (build once, then every case of every lab)",
+            r.reports.len(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+
+    // 4. Cold start: clone, empty target, first table.
     if cli.skip_cold {
         return;
     }

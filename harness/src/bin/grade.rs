@@ -45,6 +45,9 @@ struct Cli {
     /// Only the public cases.
     #[arg(long)]
     public_only: bool,
+    /// Only the case with this name (as in the table). Repeatable.
+    #[arg(long = "case", value_name = "CASE")]
+    cases: Vec<String>,
     /// Details of every failure, hidden cases included (for instructors). Without
     /// it, one lab shows its public failures in detail and several labs a summary.
     #[arg(long, short)]
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
     opts.reference = cli.reference;
     opts.labs = cli.labs;
     opts.public_only = cli.public_only;
+    opts.cases = cli.cases;
     if let Some(j) = cli.jobs {
         opts.jobs = j.max(1);
     }
