@@ -202,6 +202,21 @@ pub fn scratch_workspace(
         .collect();
     workspace.insert("members".into(), toml::Value::Array(members));
     workspace.remove("exclude");
+    // Path dependencies (the drivers' shared crate) point back into the repository.
+    if let Some(deps) = workspace
+        .get_mut("dependencies")
+        .and_then(|d| d.as_table_mut())
+    {
+        for (_, dep) in deps.iter_mut() {
+            let Some(dep) = dep.as_table_mut() else {
+                continue;
+            };
+            if let Some(path) = dep.get("path").and_then(|p| p.as_str()) {
+                let absolute = root.join(path).display().to_string();
+                dep.insert("path".into(), absolute.into());
+            }
+        }
+    }
     write(
         &ws.join("Cargo.toml"),
         &toml::to_string(&manifest).map_err(|e| e.to_string())?,

@@ -26,6 +26,7 @@
 //! | `main PID`          | the program is running as PID                   |
 //! | `spawn-error TEXT`  | the program could not be started                |
 //! | `observed WHAT=N`   | the answer to `observe`                         |
+//! | `sent`              | the answer to `kill` and `killpg`               |
 //! | `left PID STATE COMM` | a process still there when the program exited |
 //! | `exit CODE` / `signal SIG CORE` | how the program ended               |
 //! | `done`              | everything is reaped; the init exits now        |
@@ -229,11 +230,15 @@ fn handle_command(init: &mut Init, line: &str) {
                 Pid::from_raw(pid)
             };
             let _ = kill(target, sig);
+            // The grader waits for this before its next step, so the signal is
+            // pending on its target before, say, stdin is closed.
+            init.say("sent");
         }
         ["killpg", sig] => {
             if let Some(sig) = parse_signal(sig) {
                 let _ = killpg(init.main, sig);
             }
+            init.say("sent");
         }
         ["observe", what] => {
             let me = nix::unistd::getpid();

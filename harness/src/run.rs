@@ -146,8 +146,9 @@ impl Runner {
             cmd: cmd_w,
             ctrl_lines: LineBuf::default(),
             stdout_seen: 0,
-            observes_sent: 0,
-            observe_in_flight: false,
+            requests: 0,
+            answers: 0,
+            request_in_flight: false,
             done_at: None,
         };
         for fd in [&io.stdin, &io.stdout, &io.stderr].into_iter().flatten() {
@@ -261,9 +262,11 @@ struct CaseIo {
     ctrl_lines: LineBuf,
     /// How far into stdout `wait_for` steps have looked (a line is used once).
     stdout_seen: usize,
-    /// `observe` requests sent so far, and whether the last is still unanswered.
-    observes_sent: usize,
-    observe_in_flight: bool,
+    /// Requests (signals, observations) sent to the init, answers received, and
+    /// whether the last request is still unanswered.
+    requests: usize,
+    answers: usize,
+    request_in_flight: bool,
     /// When the init said `done` (or vanished).
     done_at: Option<Instant>,
 }
@@ -315,25 +318,28 @@ impl CaseIo {
                         }
                     },
                 };
-                self.send(&line);
-                StepState::Done
+                self.request(&line)
             }
-            Step::Observe(what) => {
-                if !self.observe_in_flight {
-                    self.observe_in_flight = true;
-                    self.observes_sent += 1;
-                    self.send(&format!("observe {}", what.word()));
-                }
-                // The answer arrives on the control pipe; pump() stores it.
-                if obs.observed.len() >= self.observes_sent {
-                    self.observe_in_flight = false;
-                    StepState::Done
-                } else if self.done_at.is_some() {
-                    StepState::Failed("the program ended before the grader could look".into())
-                } else {
-                    StepState::Waiting
-                }
-            }
+            Step::Observe(what) => self.request(&format!("observe {}", what.word())),
+        }
+    }
+
+    /// Sends a request to the init once and reports Done when its answer (`sent`,
+    /// `observed ...`) has arrived, so the next step starts only after this one took
+    /// effect.
+    fn request(&mut self, line: &str) -> StepState {
+        if !self.request_in_flight {
+            self.request_in_flight = true;
+            self.requests += 1;
+            self.send(line);
+        }
+        if self.answers >= self.requests {
+            self.request_in_flight = false;
+            StepState::Done
+        } else if self.done_at.is_some() {
+            StepState::Failed("the program ended before the grader could act".into())
+        } else {
+            StepState::Waiting
         }
     }
 
@@ -396,7 +402,11 @@ impl CaseIo {
         match word {
             "main" => obs.main_pid = rest.trim().parse().unwrap_or(0),
             "spawn-error" => obs.spawn_error = Some(format!("cannot run the program: {rest}")),
-            "observed" => obs.observed.push(rest.to_string()),
+            "observed" => {
+                obs.observed.push(rest.to_string());
+                self.answers += 1;
+            }
+            "sent" => self.answers += 1,
             "left" => {
                 let mut w = rest.splitn(3, ' ');
                 let pid = w.next().and_then(|p| p.parse().ok()).unwrap_or(0);

@@ -8,8 +8,7 @@
 mod pids;
 
 use std::ffi::CString;
-use std::fs::File;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -17,6 +16,7 @@ use clap::{Parser, Subcommand};
 use nix::errno::Errno;
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{Pid, getpid};
+use proclab_labkit::{Gate, pid_from_bytes};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -268,50 +268,6 @@ fn wait_gone(pid: Pid, limit: Duration) {
     while nix::sys::signal::kill(pid, None) != Err(Errno::ESRCH) && since.elapsed() < limit {
         std::thread::sleep(Duration::from_millis(1));
     }
-}
-
-/// A pipe used as a barrier. It stays shut while any process holds a copy of
-/// its write end, and a copy is closed at the latest when its holder exits;
-/// `wait` returns whatever was written once every copy is closed.
-struct Gate {
-    read: File,
-    write: Option<File>,
-}
-
-impl Gate {
-    fn new() -> nix::Result<Gate> {
-        let (read, write) = nix::unistd::pipe()?;
-        Ok(Gate {
-            read: File::from(read),
-            write: Some(File::from(write)),
-        })
-    }
-
-    /// Close this process's copy of the write end.
-    fn open(&mut self) {
-        self.write = None;
-    }
-
-    /// Write bytes for whoever waits.
-    fn send(&self, bytes: &[u8]) -> io::Result<()> {
-        match self.write.as_ref() {
-            Some(mut write) => write.write_all(bytes),
-            None => Err(io::Error::other("the gate is already open")),
-        }
-    }
-
-    /// Close our own copy of the write end (or we would wait for ourselves),
-    /// then read until end of file.
-    fn wait(&mut self) -> io::Result<Vec<u8>> {
-        self.open();
-        let mut got = Vec::new();
-        (&self.read).read_to_end(&mut got)?;
-        Ok(got)
-    }
-}
-
-fn pid_from_bytes(bytes: &[u8]) -> Option<Pid> {
-    Some(Pid::from_raw(i32::from_ne_bytes(bytes.try_into().ok()?)))
 }
 
 fn join(pids: &[Pid]) -> String {

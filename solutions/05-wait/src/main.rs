@@ -11,8 +11,7 @@
 
 mod wait;
 
-use std::fs::File;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
@@ -23,6 +22,7 @@ use nix::errno::Errno;
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, kill, sigaction};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
 use nix::unistd::{ForkResult, Pid, getpid, getppid};
+use proclab_labkit::{Gate, pid_from_bytes};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -569,47 +569,6 @@ fn ready() -> io::Result<()> {
     let mut line = String::new();
     io::stdin().lock().read_line(&mut line)?;
     Ok(())
-}
-
-/// A pipe used as a barrier: `wait` returns what was written once every
-/// copy of the write end, in every process, is closed.
-struct Gate {
-    read: File,
-    write: Option<File>,
-}
-
-impl Gate {
-    fn new() -> nix::Result<Gate> {
-        let (read, write) = nix::unistd::pipe()?;
-        Ok(Gate {
-            read: File::from(read),
-            write: Some(File::from(write)),
-        })
-    }
-
-    /// Close this process's copy of the write end.
-    fn open(&mut self) {
-        self.write = None;
-    }
-
-    fn send(&self, bytes: &[u8]) -> io::Result<()> {
-        match self.write.as_ref() {
-            Some(mut write) => write.write_all(bytes),
-            None => Err(io::Error::other("the gate is already open")),
-        }
-    }
-
-    /// Close our own copy of the write end, then read to end of file.
-    fn wait(&mut self) -> io::Result<Vec<u8>> {
-        self.open();
-        let mut got = Vec::new();
-        (&self.read).read_to_end(&mut got)?;
-        Ok(got)
-    }
-}
-
-fn pid_from_bytes(bytes: &[u8]) -> Option<Pid> {
-    Some(Pid::from_raw(i32::from_ne_bytes(bytes.try_into().ok()?)))
 }
 
 /// `TERM`, `SIGTERM`, `term` or a number.
