@@ -4,6 +4,9 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
 
 use nix::unistd::Pid;
 
@@ -56,4 +59,15 @@ pub fn pid_from_bytes(bytes: &[u8]) -> Option<Pid> {
 /// The bytes [`pid_from_bytes`] reads back.
 pub fn pid_bytes(pid: Pid) -> [u8; 4] {
     pid.as_raw().to_ne_bytes()
+}
+
+/// Wait, for at most `limit`, until `pid` no longer exists: it has exited and its
+/// parent has reaped it. waitpid(2) works only for one's own children, and nothing
+/// signals the end of someone else's, but kill(2) with signal 0 fails with ESRCH once
+/// the pid is free (a zombie still counts as existing). A bounded poll, 1 ms apart.
+pub fn wait_gone(pid: Pid, limit: Duration) {
+    let since = Instant::now();
+    while nix::sys::signal::kill(pid, None) != Err(Errno::ESRCH) && since.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }

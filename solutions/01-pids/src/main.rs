@@ -10,13 +10,12 @@ mod pids;
 use std::ffi::CString;
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use nix::errno::Errno;
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{Pid, getpid};
-use proclab_labkit::{Gate, pid_from_bytes};
+use proclab_labkit::{Gate, pid_from_bytes, wait_gone};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -257,17 +256,6 @@ fn ready() -> io::Result<()> {
     let mut line = String::new();
     io::stdin().lock().read_line(&mut line)?;
     Ok(())
-}
-
-/// Wait, for at most `limit`, until `pid` no longer exists: it has exited and
-/// its parent has reaped it. We cannot waitpid(2) for a process that is not
-/// our child, but kill(2) with signal 0 fails with ESRCH once the pid is free
-/// (a zombie still counts as existing). A bounded poll.
-fn wait_gone(pid: Pid, limit: Duration) {
-    let since = Instant::now();
-    while nix::sys::signal::kill(pid, None) != Err(Errno::ESRCH) && since.elapsed() < limit {
-        std::thread::sleep(Duration::from_millis(1));
-    }
 }
 
 fn join(pids: &[Pid]) -> String {

@@ -22,7 +22,7 @@ use nix::errno::Errno;
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, kill, sigaction};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
 use nix::unistd::{ForkResult, Pid, getpid, getppid};
-use proclab_labkit::{Gate, pid_from_bytes};
+use proclab_labkit::{Gate, pid_from_bytes, wait_gone};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -504,7 +504,7 @@ fn sigchld(disposition: Disposition) -> Result<(), Error> {
         // SIGCHLD ignored: the kernel reaped it, and waitid, after blocking
         // until it was gone, found no child. Its pid may take a moment
         // longer to be freed.
-        Err(Errno::ECHILD) => wait_gone(child),
+        Err(Errno::ECHILD) => wait_gone(child, POLL_LIMIT),
         Err(errno) => return Err(errno.into()),
     }
     show::state(child, wait::proc_state(child)?);
@@ -524,15 +524,6 @@ fn exited_not_reaped(child: Pid) -> nix::Result<()> {
             Err(Errno::EINTR) => {}
             other => return other.map(drop),
         }
-    }
-}
-
-/// Wait, for at most `POLL_LIMIT`, until `pid` no longer exists: kill(2) with
-/// signal 0 fails with ESRCH once the pid is free. A bounded poll.
-fn wait_gone(pid: Pid) {
-    let since = Instant::now();
-    while kill(pid, None) != Err(Errno::ESRCH) && since.elapsed() < POLL_LIMIT {
-        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
