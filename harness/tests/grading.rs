@@ -14,13 +14,7 @@ fn explain(report: &Report) -> String {
 }
 
 fn graded(reference: bool) -> Report {
-    let opts = support::options();
-    let labs = support::labs();
-    let programs: Vec<_> = labs
-        .iter()
-        .map(|l| (l, support::built(reference)[&l.name].clone()))
-        .collect();
-    grade::grade_built(&opts, &programs)
+    support::graded(reference)
 }
 
 #[test]

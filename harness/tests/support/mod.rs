@@ -64,3 +64,13 @@ pub fn binary(lab: &Lab, reference: bool) -> PathBuf {
         Built::Failed(e) => panic!("{} does not build:\n{e}", lab.package(reference)),
     }
 }
+
+/// Grades every covered lab as built in place: the stubs, or the references.
+pub fn graded(reference: bool) -> proclab_harness::grade::Report {
+    let labs = labs();
+    let programs: Vec<_> = labs
+        .iter()
+        .map(|l| (l, built(reference)[&l.name].clone()))
+        .collect();
+    proclab_harness::grade::grade_built(&options(), &programs)
+}
