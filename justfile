@@ -21,9 +21,14 @@ reference *ARGS:
 test:
     cargo test --workspace
 
-# re-record the snapshots from the reference (all labs, or: just bless fork,pids)
+# re-record the snapshots from the reference (all labs, or: just bless fork,pids):
+# as this machine runs them, as an ordinary user sees them (`.unprivileged`), and
+# outside a PID namespace (`.nons`, kept only where the output differs)
 bless LABS="":
     PROCLAB_LAB={{LABS}} INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test -p proclab-harness --test snapshots
+    PROCLAB_LAB={{LABS}} PROCLAB_UNPRIVILEGED=1 INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test -p proclab-harness --test snapshots
+    PROCLAB_LAB={{LABS}} PROCLAB_CONTAINMENT=best-effort INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test -p proclab-harness --test snapshots
+    PROCLAB_LAB={{LABS}} PROCLAB_CONTAINMENT=best-effort PROCLAB_UNPRIVILEGED=1 INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test -p proclab-harness --test snapshots
     @echo "snapshots refreshed; review them with: git diff harness/"
 
 # write the students' repository into DIR (no solutions, no hidden cases, fresh history)
@@ -41,6 +46,10 @@ grade-class DIR:
 # what CI runs: tests as root and as an ordinary user, clippy, rustfmt
 ci:
     bash .ci/run
+
+# grade the whole reference N times with seeded jitter (add --load to busy every core)
+stress N="100" *ARGS:
+    cargo run --release -q -p proclab-harness --bin proclab-stress -- {{N}} {{ARGS}}
 
 # measure the grader: warm suite time, overhead per case, cold build time
 bench:

@@ -44,6 +44,30 @@ pub enum Leftovers {
     Allow,
 }
 
+/// Which user a case's program needs (see contain.rs for what the grader does).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Privilege {
+    /// Whoever the grader is.
+    #[default]
+    Any,
+    /// Root where the grader can give it; elsewhere the unprivileged behaviour is
+    /// graded against `<case>.unprivileged.snap`.
+    Root,
+    /// Always an ordinary user (a root grader drops the program to nobody).
+    None,
+}
+
+/// Something a case needs from the machine; without it the case is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Requirement {
+    /// A PID namespace of its own (containment tier 1).
+    PidNamespace,
+    /// Pid 1 belongs to another user than the program.
+    ForeignPid1,
+}
+
 /// Where a `signal` step sends its signal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -122,6 +146,12 @@ pub struct Case {
     pub section: Option<String>,
     pub filters: Vec<Filter>,
     pub steps: Vec<Step>,
+    pub privilege: Privilege,
+    pub requires: Vec<Requirement>,
+    /// The program runs on a pseudo-terminal.
+    pub terminal: bool,
+    /// Files written into the scratch directory before the program starts.
+    pub setup: BTreeMap<String, String>,
 }
 
 /// The file format, field for field. Unknown fields are an error, so a typo in a case
@@ -155,6 +185,14 @@ struct CaseFile {
     filter: Vec<Filter>,
     #[serde(default)]
     step: Vec<StepFile>,
+    #[serde(default)]
+    privilege: Privilege,
+    #[serde(default)]
+    requires: Vec<Requirement>,
+    #[serde(default)]
+    terminal: bool,
+    #[serde(default)]
+    setup: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -304,7 +342,38 @@ impl Case {
             section: file.section,
             filters: file.filter,
             steps,
+            privilege: file.privilege,
+            requires: file.requires,
+            terminal: file.terminal,
+            setup: file.setup,
         })
+    }
+
+    /// A case made in code, for the grader's own use (the containment probe).
+    pub fn inline(name: &str, args: &[&str], deadline_ms: u64) -> Case {
+        Case {
+            name: name.to_string(),
+            path: PathBuf::new(),
+            visibility: Visibility::Public,
+            description: name.to_string(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            points: 0,
+            deadline_ms,
+            stdin: String::new(),
+            env: BTreeMap::new(),
+            stderr: Stderr::Ignore,
+            unordered: None,
+            files: Vec::new(),
+            leftovers: Leftovers::Forbid,
+            hint: None,
+            section: None,
+            filters: Vec::new(),
+            steps: Vec::new(),
+            privilege: Privilege::Any,
+            requires: Vec::new(),
+            terminal: false,
+            setup: BTreeMap::new(),
+        }
     }
 
     /// The command line as a student would type it to reproduce the case.

@@ -41,7 +41,7 @@ impl Options {
             public_only: false,
             cases: Vec::new(),
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            runner: Runner { init_exe },
+            runner: Runner::new(init_exe),
         }
     }
 }
@@ -58,14 +58,27 @@ pub struct CaseResult {
     pub hint: Option<String>,
     pub section: Option<String>,
     pub elapsed: Duration,
+    /// The case could not run here (why); it counts for nothing either way.
+    pub skipped: Option<String>,
+    /// Something the student should know about how the case was graded here.
+    pub note: Option<String>,
 }
 
 impl CaseResult {
     pub fn score(&self) -> u32 {
-        if self.failure.is_none() {
+        if self.failure.is_none() && self.skipped.is_none() {
             self.points
         } else {
             0
+        }
+    }
+
+    /// The points the case is worth here: nothing when it was skipped.
+    pub fn max_score(&self) -> u32 {
+        if self.skipped.is_some() {
+            0
+        } else {
+            self.points
         }
     }
 }
@@ -81,7 +94,7 @@ impl LabResult {
         self.cases.iter().map(CaseResult::score).sum()
     }
     pub fn max_score(&self) -> u32 {
-        self.cases.iter().map(|c| c.points).sum()
+        self.cases.iter().map(CaseResult::max_score).sum()
     }
 }
 
@@ -118,10 +131,49 @@ impl Report {
 
 /// The snapshot file of a case: `harness/<cases|hidden>/<lab>/snapshots/<case>.snap`.
 pub fn snapshot_path(root: &Path, lab: &Lab, case: &Case) -> PathBuf {
-    case_dir(root, lab, case.visibility)
-        .join("snapshots")
-        .join(format!("{}.snap", case.name))
+    snapshot_variant(root, lab, case, false, false)
 }
+
+/// The snapshot name of a case in one setting: `<case>[.nons][.unprivileged]`.
+/// - `.unprivileged`: a `privilege = "root"` case run without root, graded on the
+///   behaviour an ordinary user sees;
+/// - `.nons`: recorded outside a PID namespace of the case's own (containment tiers
+///   2 and 3), where a program can see the processes above the case's init. Only the
+///   few cases whose output shows that world have one; the others fall back to the
+///   plain snapshot.
+pub fn snapshot_name(case: &Case, unprivileged: bool, outside_ns: bool) -> String {
+    let mut name = case.name.clone();
+    if outside_ns {
+        name.push_str(".nons");
+    }
+    if unprivileged {
+        name.push_str(".unprivileged");
+    }
+    name
+}
+
+/// The snapshot file a case is judged by here (see [`snapshot_name`]).
+pub fn snapshot_variant(
+    root: &Path,
+    lab: &Lab,
+    case: &Case,
+    unprivileged: bool,
+    outside_ns: bool,
+) -> PathBuf {
+    let dir = case_dir(root, lab, case.visibility).join("snapshots");
+    let specific = dir.join(format!(
+        "{}.snap",
+        snapshot_name(case, unprivileged, outside_ns)
+    ));
+    if outside_ns && !specific.exists() {
+        return dir.join(format!("{}.snap", snapshot_name(case, unprivileged, false)));
+    }
+    specific
+}
+
+/// The note a student sees on a case graded as an ordinary user instead of root.
+pub const UNPRIVILEGED_NOTE: &str = "graded the unprivileged behaviour: this case needs \
+     root to show the full drop, and the grader cannot give it here";
 
 pub fn case_dir(root: &Path, lab: &Lab, visibility: Visibility) -> PathBuf {
     root.join("harness")
@@ -144,15 +196,28 @@ pub fn load_cases(root: &Path, lab: &Lab, public_only: bool) -> (Vec<Case>, Vec<
 
 /// The facts the normaliser names, for one run.
 pub fn known(obs: &Observation) -> Known {
+    let (uid, gid) = match &obs.plan {
+        Some(plan) => (plan.uid, plan.gid),
+        None => (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        ),
+    };
     Known {
         self_pid: obs.main_pid,
-        parent_pid: obs.init_pid,
+        parent_pid: if obs.parent_pid != 0 {
+            obs.parent_pid
+        } else {
+            obs.init_pid
+        },
         grader_pid: std::process::id() as i32,
-        uid: nix::unistd::getuid().as_raw(),
-        gid: nix::unistd::getgid().as_raw(),
-        pid_max: std::fs::read_to_string("/proc/sys/kernel/pid_max")
-            .ok()
-            .and_then(|s| s.trim().parse().ok()),
+        uid,
+        gid,
+        pid_max: obs.pid_max.or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/pid_max")
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+        }),
         scratch: Some(obs.scratch.clone()),
     }
 }
@@ -184,7 +249,15 @@ pub fn judge_case(
     case: &Case,
 ) -> CaseResult {
     let started = Instant::now();
-    let failure = match load_snapshot(&snapshot_path(root, lab, case)) {
+    let plan = runner.plan(case);
+    if let Some(why) = plan.skip {
+        let mut r = result_of(lab, case, None, Duration::ZERO);
+        r.skipped = Some(why);
+        return r;
+    }
+    let outside_ns = runner.contain.tier != crate::contain::Tier::Namespaces;
+    let path = snapshot_variant(root, lab, case, plan.unprivileged_variant, outside_ns);
+    let failure = match load_snapshot(&path) {
         Err(e) => Some(Failure {
             class: Class::BadCase,
             message: format!("no usable snapshot ({e}); an instructor runs `just bless`"),
@@ -195,7 +268,11 @@ pub fn judge_case(
             verdict::judge(case, &obs, &actual, &expected)
         }
     };
-    result_of(lab, case, failure, started.elapsed())
+    let mut r = result_of(lab, case, failure, started.elapsed());
+    if plan.unprivileged_variant {
+        r.note = Some(UNPRIVILEGED_NOTE.to_string());
+    }
+    r
 }
 
 fn result_of(lab: &Lab, case: &Case, failure: Option<Failure>, elapsed: Duration) -> CaseResult {
@@ -209,6 +286,8 @@ fn result_of(lab: &Lab, case: &Case, failure: Option<Failure>, elapsed: Duration
         hint: case.hint.clone(),
         section: case.section.clone(),
         elapsed,
+        skipped: None,
+        note: None,
     }
 }
 
@@ -320,6 +399,15 @@ pub fn select<'a>(all: &'a [Lab], wanted: &[String]) -> Result<Vec<&'a Lab>, Str
 
 /// Grades labs that are already built (or failed to build).
 pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
+    // A student's program has no business with the hidden cases or the solutions:
+    // where the containment can, they are out of its sight.
+    let mut runner = opts.runner.clone();
+    if !opts.reference {
+        runner.hide = vec![
+            opts.root.join("solutions"),
+            opts.root.join("harness").join("hidden"),
+        ];
+    }
     let mut problems = Vec::new();
     let mut jobs: Vec<(usize, Case)> = Vec::new();
     let mut results: Vec<LabResult> = Vec::new();
@@ -374,7 +462,7 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
                     let Built::Binary(program) = built else {
                         continue;
                     };
-                    let r = judge_case(&opts.root, &opts.runner, lab, program, case);
+                    let r = judge_case(&opts.root, &runner, lab, program, case);
                     done.lock()
                         .expect("no panics while holding it")
                         .push((*lab_index, j, r));
@@ -392,7 +480,7 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
         problems,
         hidden_available,
         reference: opts.reference,
-        containment: crate::containment_summary(),
+        containment: opts.runner.contain.summary(),
         elapsed: Duration::ZERO,
         submission: None,
         ignored: Vec::new(),

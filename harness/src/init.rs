@@ -12,6 +12,9 @@
 //! 3. when the program exits, lists what it left behind (zombies, running processes),
 //! 4. kills and reaps everything that is left, and only then exits.
 //!
+//! What it sets up for the program (its namespaces, the user it runs as, a terminal,
+//! rlimits) comes in [`options`]; how: [`namespace`], [`spawn`], [`terminal`].
+//!
 //! It talks to the grader over two inherited pipes, one line per message:
 //!
 //! | grader -> init      | meaning                                         |
@@ -23,7 +26,9 @@
 //!
 //! | init -> grader      | meaning                                         |
 //! |---------------------|-------------------------------------------------|
-//! | `main PID`          | the program is running as PID                   |
+//! | `userns`            | (tier 1) map my uids and gids, then say `mapped`  |
+//! | `main PID PARENT`   | the program is running as PID; the init is PARENT |
+//! | `limit processes N` | the case passed the process watchdog; stopped   |
 //! | `spawn-error TEXT`  | the program could not be started                |
 //! | `observed WHAT=N`   | the answer to `observe`                         |
 //! | `sent`              | the answer to `kill` and `killpg`               |
@@ -31,24 +36,28 @@
 //! | `exit CODE` / `signal SIG CORE` | how the program ended               |
 //! | `done`              | everything is reaped; the init exits now        |
 
+mod namespace;
+pub mod options;
+mod spawn;
+mod terminal;
+
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::process::CommandExt;
-use std::process::Command;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, FdFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::prctl;
-use nix::sys::resource::{Resource, getrlimit, setrlimit};
-use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, kill, killpg, sigaction};
+use nix::sys::signal::{SigSet, Signal, kill, killpg};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
-use nix::unistd::{Pid, setpgid, setsid};
+use nix::unistd::{Pid, setsid};
 
 use crate::proctree;
+pub use options::{InitOptions, OPTS_ENV};
+use terminal::Terminal;
 
 /// The first argument that turns the grader binary into a per-case init.
 pub const INIT_FLAG: &str = "--as-case-init";
@@ -58,6 +67,8 @@ pub const CMD_FD_ENV: &str = "PROCLAB_INIT_CMD_FD";
 
 /// How long the processes get between SIGTERM and SIGKILL when the deadline passes.
 const GRACE: Duration = Duration::from_millis(300);
+/// How often the process watchdog counts (only with `watchdog=N`).
+const WATCHDOG_EVERY: Duration = Duration::from_millis(50);
 
 /// Entry point of the init: `proclab-grade --as-case-init PROGRAM ARGS...`.
 /// Never returns.
@@ -94,17 +105,62 @@ impl Init {
         // If the grader is gone there is no one to tell; carry on cleaning up.
         let _ = self.ctrl.write_all(format!("{line}\n").as_bytes());
     }
+
+    /// The program could not be started: say why and end.
+    fn give_up(&mut self, why: &str) -> Result<(), String> {
+        self.say(&format!("spawn-error {why}"));
+        self.say("done");
+        Ok(())
+    }
 }
 
 fn run(args: Vec<OsString>) -> Result<(), String> {
     let ctrl = std::fs::File::from(fd_from_env(CTRL_FD_ENV)?);
     let cmd = fd_from_env(CMD_FD_ENV)?;
+    let opts = InitOptions::parse(&std::env::var(OPTS_ENV).unwrap_or_default())?;
     let (program, rest) = args.split_first().ok_or("no program to run")?;
+    let mut init = Init {
+        ctrl,
+        main: Pid::from_raw(0),
+    };
+    let mut cmd_buf = LineBuf::default();
 
     // A session of our own: no controlling terminal, and nothing the case does can send
     // signals to the grader's terminal group by accident.
     setsid().map_err(|e| format!("setsid: {e}"))?;
-    prctl::set_child_subreaper(true).map_err(|e| format!("PR_SET_CHILD_SUBREAPER: {e}"))?;
+    // Opened now, while we are still the grader's user: the program's path may lie
+    // where the ids the program runs as cannot reach (root's home, mode 700).
+    let exe = match spawn::open_program(program) {
+        Ok(fd) => fd,
+        Err(e) => return init.give_up(&format!("{}: {e}", program.to_string_lossy())),
+    };
+    if opts.namespaces {
+        let mut entered = namespace::enter(&mut |l| init.say(l), cmd.as_fd(), &mut cmd_buf);
+        if entered.is_ok() && opts.ns_root {
+            entered = namespace::become_ns_root();
+        }
+        if let Err(e) = entered {
+            return init.give_up(&e);
+        }
+        let (ctrl_fd, cmd_fd) = (init.ctrl.as_raw_fd(), cmd.as_raw_fd());
+        namespace::fork_pid1(|| {
+            // The outer half keeps nothing of the case's open: the grader's pipes
+            // close when the inner init and the program are done with them.
+            detach_stdio();
+            unsafe {
+                libc::close(ctrl_fd);
+                libc::close(cmd_fd);
+            }
+        })?;
+        // PID 1 now. A session of its own here too: the outer half's session leader
+        // is not visible from inside, and a program asking for its sid would get 0.
+        setsid().map_err(|e| format!("setsid: {e}"))?;
+        if let Err(e) = namespace::mount_private_world(&opts.hide) {
+            return init.give_up(&e);
+        }
+    } else {
+        prctl::set_child_subreaper(true).map_err(|e| format!("PR_SET_CHILD_SUBREAPER: {e}"))?;
+    }
 
     // SIGCHLD arrives on a signalfd, so the loop below can poll it beside the pipes.
     let mut chld = SigSet::empty();
@@ -114,61 +170,60 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
     let sigfd = SignalFd::with_flags(&chld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|e| format!("signalfd: {e}"))?;
 
-    let mut command = Command::new(program);
-    // The program sees the case's environment, not the init's plumbing.
-    command
-        .args(rest)
-        .env_remove(CTRL_FD_ENV)
-        .env_remove(CMD_FD_ENV);
-    unsafe {
-        // Between fork and exec only async-signal-safe calls: setpgid, setrlimit,
-        // sigaction and sigprocmask qualify.
-        command.pre_exec(|| {
-            setpgid(Pid::from_raw(0), Pid::from_raw(0))?;
-            // No core files by default; the hard limit stays, so a lab about core
-            // dumps can raise its own soft limit.
-            let (_, hard) = getrlimit(Resource::RLIMIT_CORE)?;
-            setrlimit(Resource::RLIMIT_CORE, 0, hard)?;
-            // Every program starts the same way, whatever the grader inherited:
-            // default dispositions (ignored ones survive exec) and an empty mask.
-            let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
-            for sig in Signal::iterator() {
-                if sig != Signal::SIGKILL && sig != Signal::SIGSTOP {
-                    let _ = sigaction(sig, &default);
-                }
-            }
-            SigSet::empty().thread_set_mask()?;
-            Ok(())
-        });
-    }
-    let mut init = Init {
-        ctrl,
-        main: Pid::from_raw(0),
+    let mut term = match opts.terminal {
+        true => match Terminal::open() {
+            Ok(t) => Some(t),
+            Err(e) => return init.give_up(&e),
+        },
+        false => None,
     };
-    match command.spawn() {
+    let slave = term.as_ref().and_then(|t| t.slave.as_ref());
+    match spawn::program(&exe, program, rest, &opts, slave) {
         Ok(child) => init.main = Pid::from_raw(child.id() as i32),
-        Err(e) => {
-            init.say(&format!("spawn-error {e}"));
-            init.say("done");
-            return Ok(());
-        }
+        Err(e) => return init.give_up(&e.to_string()),
+    }
+    if let Some(t) = term.as_mut() {
+        t.slave = None;
     }
     let main_pid = init.main;
-    init.say(&format!("main {main_pid}"));
+    init.say(&format!("main {main_pid} {}", nix::unistd::getpid()));
+    // pid_max is per PID namespace (since Linux 6.14): say what the program sees.
+    if let Ok(max) = std::fs::read_to_string("/proc/sys/kernel/pid_max") {
+        init.say(&format!("pidmax {}", max.trim()));
+    }
 
     // Our own copies of the case's stdin/stdout/stderr would keep the grader's pipes
-    // open after the program's side is gone; point them at /dev/null.
-    detach_stdio();
+    // open after the program's side is gone; point them at /dev/null. With a
+    // terminal, stdin and stdout are the relay and stay until the end.
+    if term.is_none() {
+        detach_stdio();
+    } else {
+        detach_stderr();
+    }
 
     let pidfd = pidfd_open(main_pid).map_err(|e| format!("pidfd_open: {e}"))?;
-    let mut cmd_buf = LineBuf::default();
+    let mut next_count = Instant::now() + WATCHDOG_EVERY;
     loop {
+        let stdin = std::io::stdin();
         let mut fds = vec![
             PollFd::new(pidfd.as_fd(), PollFlags::POLLIN),
             PollFd::new(sigfd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(cmd.as_fd(), PollFlags::POLLIN),
         ];
-        fds.push(PollFd::new(cmd.as_fd(), PollFlags::POLLIN));
-        match poll(&mut fds, PollTimeout::NONE) {
+        if let Some(t) = &term {
+            fds.push(PollFd::new(t.master.as_fd(), PollFlags::POLLIN));
+            if t.input_open {
+                fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
+            }
+        }
+        let timeout = match opts.watchdog {
+            Some(_) => {
+                let left = next_count.saturating_duration_since(Instant::now());
+                PollTimeout::try_from(left).unwrap_or(PollTimeout::ZERO)
+            }
+            None => PollTimeout::NONE,
+        };
+        match poll(&mut fds, timeout) {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(format!("poll: {e}")),
             Ok(_) => {}
@@ -176,8 +231,29 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
         let main_done = has_input(&fds[0]);
         let chld_ready = has_input(&fds[1]);
         let cmd_ready = has_input(&fds[2]);
+        let screen_ready = fds.get(3).is_some_and(has_input);
+        let typed = fds.get(4).is_some_and(has_input);
         drop(fds);
 
+        if let Some(t) = term.as_mut() {
+            if screen_ready {
+                t.show();
+            }
+            if typed {
+                t.type_input(stdin.as_fd());
+            }
+        }
+        if let Some(cap) = opts.watchdog
+            && Instant::now() >= next_count
+        {
+            next_count = Instant::now() + WATCHDOG_EVERY;
+            let n = namespace::population();
+            if n > cap {
+                init.say(&format!("limit processes {n}"));
+                stop_everything(&mut init, pidfd.as_fd(), Duration::ZERO);
+                return Ok(());
+            }
+        }
         if chld_ready {
             while let Ok(Some(_)) = sigfd.read_signal() {}
             if reap_orphans(main_pid, pidfd.as_fd()) {
@@ -192,13 +268,16 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
                 Ok(true) => {}
                 // The grader closed the pipe or died: treat it like a deadline.
                 Ok(false) | Err(_) => {
-                    stop_everything(&mut init, pidfd.as_fd());
+                    stop_everything(&mut init, pidfd.as_fd(), GRACE);
                     return Ok(());
                 }
             }
             while let Some(line) = cmd_buf.next_line() {
                 if line == "stop" {
-                    stop_everything(&mut init, pidfd.as_fd());
+                    if let Some(t) = &term {
+                        t.show();
+                    }
+                    stop_everything(&mut init, pidfd.as_fd(), GRACE);
                     return Ok(());
                 }
                 handle_command(&mut init, &line);
@@ -213,6 +292,11 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
     }
     report_status(&mut init);
     kill_all_children();
+    if let Some(t) = &term {
+        // What the program wrote last is still in the terminal: pass it on.
+        while t.show() {}
+        detach_stdio();
+    }
     init.say("done");
     Ok(())
 }
@@ -316,12 +400,14 @@ fn report_status(init: &mut Init) {
 }
 
 /// The deadline passed or the grader went away: ask nicely, then insist.
-fn stop_everything(init: &mut Init, main_fd: BorrowedFd) {
+fn stop_everything(init: &mut Init, main_fd: BorrowedFd, grace: Duration) {
     let me = nix::unistd::getpid();
-    for p in proctree::subtree(me, &[]) {
-        let _ = kill(Pid::from_raw(p.pid), Signal::SIGTERM);
+    if !grace.is_zero() {
+        for p in proctree::subtree(me, &[]) {
+            let _ = kill(Pid::from_raw(p.pid), Signal::SIGTERM);
+        }
     }
-    let deadline = Instant::now() + GRACE;
+    let deadline = Instant::now() + grace;
     while Instant::now() < deadline && !fd_is_readable(main_fd) {
         let left = deadline.saturating_duration_since(Instant::now());
         let ms = PollTimeout::try_from(left).unwrap_or(PollTimeout::ZERO);
@@ -341,6 +427,9 @@ fn stop_everything(init: &mut Init, main_fd: BorrowedFd) {
 /// us, so the loop ends only when we have no children at all (waitpid says ECHILD).
 fn kill_all_children() {
     let me = nix::unistd::getpid();
+    if me.as_raw() == 1 {
+        return kill_whole_namespace();
+    }
     loop {
         for p in proctree::children(me) {
             let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
@@ -348,6 +437,35 @@ fn kill_all_children() {
         if let Err(Errno::ECHILD) = waitpid(None, Some(WaitPidFlag::__WALL)) {
             return;
         }
+    }
+}
+
+/// As PID 1 of the case's namespace: kill(-1) reaches every process in it but us, in
+/// one call, grandchildren of a fork bomb included (killing children one at a time
+/// would lose that race). Then reap; repeat until no child is left.
+fn kill_whole_namespace() {
+    loop {
+        let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
+        loop {
+            match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => break,
+                Ok(_) => continue,
+                Err(Errno::EINTR) => continue,
+                Err(Errno::ECHILD) => return,
+                Err(_) => return,
+            }
+        }
+        // Some are still dying: wait for one, then sweep again.
+        match waitpid(None, Some(WaitPidFlag::__WALL)) {
+            Err(Errno::ECHILD) => return,
+            _ => continue,
+        }
+    }
+}
+
+fn detach_stderr() {
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        let _ = nix::unistd::dup2_stderr(&null);
     }
 }
 

@@ -3,8 +3,10 @@
 //! - [`labs`]: the list of labs (data in `harness/labs.toml`) and their names;
 //! - [`case`]: the case files (data in `harness/cases/` and `harness/hidden/`);
 //! - [`build`]: cargo builds the labs, one failure never stopping the others;
+//! - [`contain`]: how cases are contained here (the tier), and how one case runs;
 //! - [`run`]: one case, contained, below a per-case [`init`], with its steps, output
-//!   caps and deadline; [`proctree`] reads /proc for it;
+//!   caps and deadline; [`scratch`] prepares its directory, [`userns`] maps its ids,
+//!   [`proctree`] reads /proc for it;
 //! - [`normalize`] and [`transcript`]: one run as the text a snapshot stores;
 //! - [`verdict`]: compare with the snapshot and name the failure;
 //! - [`grade`]: all of it for the chosen labs, cases in parallel;
@@ -17,6 +19,7 @@ pub mod bugs;
 pub mod build;
 pub mod case;
 pub mod class;
+pub mod contain;
 pub mod grade;
 pub mod handout;
 pub mod init;
@@ -25,8 +28,10 @@ pub mod normalize;
 pub mod proctree;
 pub mod report;
 pub mod run;
+pub mod scratch;
 pub mod submission;
 pub mod transcript;
+pub mod userns;
 pub mod verdict;
 
 use std::path::PathBuf;
@@ -57,11 +62,4 @@ pub fn sweep_children() {
             break;
         }
     }
-}
-
-/// One line on how cases are contained here, printed in every report.
-pub fn containment_summary() -> String {
-    "best effort: a per-case init (child subreaper) reaps and kills every descendant; \
-     no namespaces yet"
-        .to_string()
 }

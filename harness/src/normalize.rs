@@ -87,8 +87,9 @@ impl Normalizer {
             (known.parent_pid, "PARENT"),
             (known.grader_pid, "GRADER"),
         ] {
-            // 0 means "not known" here; ids 0 and 1 always stay literal.
-            if pid > 1 {
+            // 0 means "not known" here; ids 0 and 1 stay literal, except that in a PID
+            // namespace of the case's own (containment tier 1) the init is pid 1.
+            if pid > 1 || (pid == 1 && name == "PARENT") {
                 pids.entry(i64::from(pid))
                     .or_insert_with(|| format!("<{name}>"));
             }
@@ -141,7 +142,7 @@ impl Normalizer {
         };
         let sign = if n < 0 { "-" } else { "" };
         let abs = n.abs();
-        if kind == Kind::Pid && abs <= 1 {
+        if kind == Kind::Pid && abs <= 1 && !(n == 1 && self.known.parent_pid == 1) {
             return v.to_string();
         }
         // Numbered names only: the seeded ones (<SELF>, <PARENT>...) do not count.

@@ -59,3 +59,37 @@ pub fn subtree(root: Pid, skip: &[Pid]) -> Vec<ProcInfo> {
     }
     out
 }
+
+/// The pids whose real uid is `uid`.
+pub fn of_uid(uid: u32) -> Vec<i32> {
+    let Ok(all) = procfs::process::all_processes() else {
+        return Vec::new();
+    };
+    all.filter_map(|p| {
+        let p = p.ok()?;
+        let status = p.status().ok()?;
+        (status.ruid == uid).then_some(p.pid)
+    })
+    .collect()
+}
+
+/// How many processes run with real uid `uid` (RLIMIT_NPROC counts these).
+pub fn count_uid(uid: u32) -> usize {
+    of_uid(uid).len()
+}
+
+/// SIGKILL everything of `uid` until nothing is left (containment tier 2, where the
+/// uid is the case's own). Bounded: a process that cannot be killed is not waited
+/// for forever.
+pub fn kill_uid(uid: u32) {
+    for _ in 0..100 {
+        let pids = of_uid(uid);
+        if pids.is_empty() {
+            return;
+        }
+        for pid in pids {
+            let _ = nix::sys::signal::kill(Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}

@@ -36,6 +36,8 @@ struct JsonCase<'a> {
     status: &'static str,
     class: Option<&'static str>,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 pub fn json(report: &Report) -> String {
@@ -53,14 +55,15 @@ pub fn json(report: &Report) -> String {
                     name: &c.name,
                     visibility: c.visibility,
                     score: c.score(),
-                    max_score: c.points,
-                    status: if c.failure.is_none() {
-                        "passed"
-                    } else {
-                        "failed"
-                    },
+                    max_score: c.max_score(),
+                    status: status_word(c),
                     class: c.failure.as_ref().map(|f| f.class.as_str()),
-                    message: c.failure.as_ref().map_or("", |f| f.message.as_str()),
+                    message: match (&c.skipped, &c.failure) {
+                        (Some(why), _) => why.as_str(),
+                        (None, Some(f)) => f.message.as_str(),
+                        (None, None) => "",
+                    },
+                    note: c.note.as_deref(),
                 })
                 .collect(),
         })
@@ -75,6 +78,15 @@ pub fn json(report: &Report) -> String {
         ignored: &report.ignored,
     };
     serde_json::to_string_pretty(&out).expect("plain data serialises")
+}
+
+/// `passed`, `failed` or `skipped`, as the JSON contract says.
+fn status_word(c: &CaseResult) -> &'static str {
+    match (&c.skipped, &c.failure) {
+        (Some(_), _) => "skipped",
+        (None, None) => "passed",
+        (None, Some(_)) => "failed",
+    }
 }
 
 /// How much the table shows of each failure.
@@ -155,7 +167,11 @@ pub fn table(report: &Report, detail: Detail) -> String {
 }
 
 fn case_line(c: &CaseResult) -> String {
-    let mark = if c.failure.is_none() { "pass" } else { "FAIL" };
+    let mark = match status_word(c) {
+        "skipped" => "skip",
+        "passed" => "pass",
+        _ => "FAIL",
+    };
     let hidden = if c.visibility == Visibility::Hidden {
         " (hidden)"
     } else {
@@ -165,11 +181,15 @@ fn case_line(c: &CaseResult) -> String {
         "  {mark} {:<32} {}/{}",
         format!("{}{hidden}", c.name),
         c.score(),
-        c.points
+        c.max_score()
     );
-    match &c.failure {
-        Some(f) => line.push_str(&format!("  {}: {}\n", f.class.as_str(), f.message)),
-        None => line.push_str(&format!("  {}\n", c.description)),
+    match (&c.skipped, &c.failure) {
+        (Some(why), _) => line.push_str(&format!("  SKIPPED: {why}\n")),
+        (None, Some(f)) => line.push_str(&format!("  {}: {}\n", f.class.as_str(), f.message)),
+        (None, None) => line.push_str(&format!("  {}\n", c.description)),
+    }
+    if let Some(note) = &c.note {
+        line.push_str(&format!("       note: {note}\n"));
     }
     line
 }
@@ -203,7 +223,15 @@ pub fn gradescope(report: &Report, hidden: HiddenVisibility) -> String {
     for lab in &report.labs {
         for c in &lab.cases {
             let visible = c.visibility == Visibility::Public;
+            if c.skipped.is_some() {
+                // Gradescope has no "skipped": leave the case out, with its reason in
+                // the overall output below.
+                continue;
+            }
             let mut output = c.description.clone();
+            if let Some(note) = &c.note {
+                output.push_str(&format!("\nnote: {note}"));
+            }
             if let Some(f) = &c.failure {
                 output = format!(
                     "{}: {}\n{output}\nran: {}",
@@ -221,8 +249,8 @@ pub fn gradescope(report: &Report, hidden: HiddenVisibility) -> String {
             tests.push(serde_json::json!({
                 "name": format!("{}/{}", lab.lab.name, c.name),
                 "score": c.score(),
-                "max_score": c.points,
-                "status": if c.failure.is_none() { "passed" } else { "failed" },
+                "max_score": c.max_score(),
+                "status": status_word(c),
                 "output": output,
                 "output_format": "text",
                 "tags": [lab.lab.name.clone()],
@@ -233,6 +261,13 @@ pub fn gradescope(report: &Report, hidden: HiddenVisibility) -> String {
     let mut output = format!("proclab: {} / {}", report.score(), report.max_score());
     for p in &report.problems {
         output.push_str(&format!("\nproblem: {p}"));
+    }
+    for lab in &report.labs {
+        for c in &lab.cases {
+            if let Some(why) = &c.skipped {
+                output.push_str(&format!("\nskipped {}/{}: {why}", lab.lab.name, c.name));
+            }
+        }
     }
     if !report.ignored.is_empty() {
         output.push_str("\nthese changes in your submission were ignored (only each lab's student file is graded):");
@@ -261,6 +296,11 @@ pub fn junit(report: &Report) -> String {
         let mut suite = TestSuite::new(lab.lab.name.as_str());
         for c in &lab.cases {
             let status = match &c.failure {
+                None if c.skipped.is_some() => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(c.skipped.clone().unwrap_or_default());
+                    s
+                }
                 None => TestCaseStatus::success(),
                 Some(f) => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -16,10 +16,17 @@ use nix::unistd::pipe2;
 use regex::Regex;
 
 use crate::case::{Case, Step, Target};
-use crate::init::{CMD_FD_ENV, CTRL_FD_ENV, INIT_FLAG, LineBuf};
+use crate::contain::{Containment, Plan, Tier};
+use crate::init::{CMD_FD_ENV, CTRL_FD_ENV, INIT_FLAG, InitOptions, LineBuf, OPTS_ENV};
 
 /// At most this many bytes are kept of stdout and of stderr each; more is OUTPUT_LIMIT.
 pub const OUTPUT_CAP: usize = 1 << 20;
+/// RLIMIT_NPROC for programs that are not root: plenty for any lab, and a fork bomb
+/// stops there.
+pub const NPROC: u64 = 256;
+/// The process watchdog of tier 1: more processes than this in one case is a fork
+/// bomb (root is not held by RLIMIT_NPROC).
+pub const WATCHDOG: usize = 200;
 /// After the init has reported `done`, how long to wait for the pipes to close.
 const DRAIN: Duration = Duration::from_millis(500);
 
@@ -56,8 +63,20 @@ pub struct Observation {
     pub leftovers: Vec<Leftover>,
     /// The contents of the case's `files`, None where the file is missing.
     pub files: BTreeMap<String, Option<Vec<u8>>>,
+    /// The program's pid and its parent's (the init), as the program sees them: in
+    /// containment tier 1 these are 2 and 1, pids of the case's own namespace.
     pub main_pid: i32,
+    pub parent_pid: i32,
+    /// The init as the grader sees it (the outer half in tier 1).
     pub init_pid: i32,
+    /// /proc/sys/kernel/pid_max as the program saw it.
+    pub pid_max: Option<u64>,
+    /// The case passed the process watchdog (a fork bomb) and was stopped.
+    pub process_limit: Option<usize>,
+    /// The program ran on a pseudo-terminal: `stdout` is what the terminal showed.
+    pub terminal: bool,
+    /// Who the program ran as, and whether the `.unprivileged` snapshot applies.
+    pub plan: Option<Plan>,
     pub scratch: String,
     pub elapsed: Duration,
 }
@@ -67,12 +86,51 @@ pub struct Observation {
 pub struct Runner {
     /// The binary that acts as the per-case init (the grader binary itself).
     pub init_exe: PathBuf,
+    pub contain: Containment,
+    /// Stress runs: a seed for a small random delay before each program's exec.
+    pub jitter_seed: Option<u64>,
+    /// Folders the program must not see (tier 1 only): the hidden cases and the
+    /// solutions, when a student's build is graded.
+    pub hide: Vec<PathBuf>,
 }
 
+/// Numbers the cases of this process, for dedicated uids and jitter.
+static SLOT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
 impl Runner {
+    /// A runner with the containment this machine gives (probed once per process).
+    pub fn new(init_exe: PathBuf) -> Runner {
+        let contain = Containment::detect(&init_exe);
+        Runner {
+            init_exe,
+            contain,
+            jitter_seed: None,
+            hide: Vec::new(),
+        }
+    }
+
+    /// A runner with a containment chosen by the caller (the probe, tests).
+    pub fn with_containment(init_exe: PathBuf, contain: Containment) -> Runner {
+        Runner {
+            init_exe,
+            contain,
+            jitter_seed: None,
+            hide: Vec::new(),
+        }
+    }
+
+    /// How `case` would run here.
+    pub fn plan(&self, case: &Case) -> Plan {
+        self.contain.plan(case, 0)
+    }
+
     pub fn run(&self, program: &Path, case: &Case) -> Observation {
         let started = Instant::now();
         let mut obs = Observation::default();
+        let slot = SLOT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let plan = self.contain.plan(case, slot);
+        obs.terminal = case.terminal;
+        obs.plan = Some(plan.clone());
         let scratch = match tempfile::Builder::new().prefix("proclab-case-").tempdir() {
             Ok(d) => d,
             Err(e) => {
@@ -81,8 +139,18 @@ impl Runner {
             }
         };
         obs.scratch = scratch.path().display().to_string();
-        if let Err(e) = self.run_in(program, case, scratch.path(), &mut obs) {
+        let prepared = crate::scratch::prepare(scratch.path(), case, plan.owner);
+        let ran = prepared
+            .and_then(|()| self.run_in(program, case, &plan, slot, scratch.path(), &mut obs));
+        if let Err(e) = ran {
             obs.spawn_error.get_or_insert(e);
+        }
+        if self.contain.tier == Tier::DedicatedUid
+            && let Some((uid, _)) = plan.owner
+        {
+            // Whatever still runs as the case's own uid escaped the init (a daemon that
+            // was not below it any more): it is the case's all the same.
+            crate::proctree::kill_uid(uid);
         }
         for f in &case.files {
             obs.files
@@ -94,13 +162,50 @@ impl Runner {
         obs
     }
 
+    fn init_options(&self, case: &Case, plan: &Plan, slot: u32) -> InitOptions {
+        let tier = self.contain.tier;
+        // Root as the host sees it: in tier 1 no program is (see contain::NS_BASE).
+        let program_is_root = plan.uid == 0 && tier != Tier::Namespaces;
+        InitOptions {
+            namespaces: tier == Tier::Namespaces,
+            ns_root: tier == Tier::Namespaces && self.contain.root,
+            run_as: plan.run_as,
+            terminal: case.terminal,
+            // RLIMIT_NPROC counts the processes of the program's real uid (in its user
+            // namespace, in tier 1). It is never enforced for the host's root; the
+            // watchdog is the backstop there.
+            nproc: match tier {
+                _ if program_is_root => None,
+                Tier::Namespaces | Tier::DedicatedUid => Some(NPROC),
+                Tier::BestEffort => Some(crate::proctree::count_uid(plan.uid) as u64 + NPROC),
+            },
+            cpu_secs: Some(case.deadline_ms.div_ceil(1000) + 2),
+            watchdog: (tier == Tier::Namespaces).then_some(WATCHDOG),
+            jitter: self
+                .jitter_seed
+                .map(|seed| seed ^ u64::from(slot).wrapping_mul(0x9E37_79B9)),
+            hide: match tier {
+                Tier::Namespaces => self
+                    .hide
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .filter(|p| !p.contains(','))
+                    .collect(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
     fn run_in(
         &self,
         program: &Path,
         case: &Case,
+        plan: &Plan,
+        slot: u32,
         dir: &Path,
         obs: &mut Observation,
     ) -> Result<(), String> {
+        let opts = self.init_options(case, plan, slot);
         let deadline = Instant::now() + Duration::from_millis(case.deadline_ms);
         let (ctrl_r, ctrl_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
         let (cmd_r, cmd_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
@@ -117,6 +222,7 @@ impl Runner {
             .envs(&case.env)
             .env(CTRL_FD_ENV, ctrl_fd.to_string())
             .env(CMD_FD_ENV, cmd_fd.to_string())
+            .env(OPTS_ENV, opts.render())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -145,6 +251,8 @@ impl Runner {
             ctrl: Some(ctrl_r),
             cmd: cmd_w,
             ctrl_lines: LineBuf::default(),
+            init_pid: obs.init_pid,
+            grader_is_root: self.contain.root,
             stdout_seen: 0,
             requests: 0,
             answers: 0,
@@ -231,10 +339,16 @@ impl Runner {
 /// The environment every program gets: nothing of the grader's own, so that runs do
 /// not depend on who started the grader, and no Rust backtraces in panic messages.
 fn base_env(dir: &Path) -> Vec<(String, String)> {
-    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
+    // A fixed PATH, not the grader's: the same for every grader, and no folder in it
+    // that a program dropped to another user cannot search (root's ~/.cargo/bin would
+    // turn "command not found" into "permission denied").
     vec![
-        ("PATH".into(), path),
+        ("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()),
         ("HOME".into(), dir.display().to_string()),
+        // Temporary files land in the scratch directory too, and go with it. (In a
+        // PID namespace every case's program is PID 2: a "unique" /tmp name made of
+        // a pid would be shared by all of them.)
+        ("TMPDIR".into(), dir.display().to_string()),
         ("LC_ALL".into(), "C".into()),
         ("RUST_BACKTRACE".into(), "0".into()),
     ]
@@ -260,6 +374,9 @@ struct CaseIo {
     ctrl: Option<OwnedFd>,
     cmd: OwnedFd,
     ctrl_lines: LineBuf,
+    /// For writing the id maps of a tier-1 init.
+    init_pid: i32,
+    grader_is_root: bool,
     /// How far into stdout `wait_for` steps have looked (a line is used once).
     stdout_seen: usize,
     /// Requests (signals, observations) sent to the init, answers received, and
@@ -306,6 +423,13 @@ impl CaseIo {
             Step::CloseStdin => {
                 self.stdin = None;
                 StepState::Done
+            }
+            // Requests go to the init once the program runs; before, the init is still
+            // setting up and would not answer.
+            Step::Signal { .. } | Step::Observe(_)
+                if obs.main_pid == 0 && self.done_at.is_none() =>
+            {
+                StepState::Waiting
             }
             Step::Signal { signal, to } => {
                 let line = match to {
@@ -400,7 +524,23 @@ impl CaseIo {
     fn take_message(&mut self, line: &str, obs: &mut Observation) {
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
         match word {
-            "main" => obs.main_pid = rest.trim().parse().unwrap_or(0),
+            "userns" => match crate::userns::write_maps(self.init_pid, self.grader_is_root) {
+                Ok(()) => self.send("mapped"),
+                Err(e) => {
+                    obs.spawn_error =
+                        Some(format!("cannot map ids into the case's namespace: {e}"));
+                    self.send("unmapped");
+                }
+            },
+            "main" => {
+                let mut w = rest.split(' ');
+                obs.main_pid = w.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                obs.parent_pid = w.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            }
+            "pidmax" => obs.pid_max = rest.trim().parse().ok(),
+            "limit" => {
+                obs.process_limit = rest.rsplit(' ').next().and_then(|n| n.parse().ok());
+            }
             "spawn-error" => obs.spawn_error = Some(format!("cannot run the program: {rest}")),
             "observed" => {
                 obs.observed.push(rest.to_string());
@@ -459,8 +599,10 @@ fn matches_line(stdout: &[u8], re: &Regex, seen: &mut usize) -> bool {
     let mut start = *seen;
     while let Some(len) = stdout[start..].iter().position(|&b| b == b'\n') {
         let line = String::from_utf8_lossy(&stdout[start..start + len]);
+        // A terminal ends its lines with \r\n.
+        let line = line.strip_suffix('\r').unwrap_or(&line);
         start += len + 1;
-        if re.is_match(&line) {
+        if re.is_match(line) {
             *seen = start;
             return true;
         }

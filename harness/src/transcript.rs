@@ -46,6 +46,17 @@ pub fn status_word(status: Option<Status>) -> String {
     }
 }
 
+fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        out.push(b);
+    }
+    out
+}
+
 pub fn signal_name(n: i32) -> String {
     nix::sys::signal::Signal::try_from(n)
         .map(|s| s.as_str().to_string())
@@ -63,11 +74,18 @@ impl Transcript {
             }
             text
         };
-        let mut sections = vec![Section {
-            name: "stdout".into(),
-            body: stream(&obs.stdout, &mut norm),
+        // A terminal shows one stream, with \r\n line ends (onlcr, termios(3)).
+        let mut sections = vec![match obs.terminal {
+            true => Section {
+                name: "terminal".into(),
+                body: stream(&crlf_to_lf(&obs.stdout), &mut norm),
+            },
+            false => Section {
+                name: "stdout".into(),
+                body: stream(&obs.stdout, &mut norm),
+            },
         }];
-        if case.stderr == Stderr::Compare {
+        if case.stderr == Stderr::Compare && !obs.terminal {
             sections.push(Section {
                 name: "stderr".into(),
                 body: stream(&obs.stderr, &mut norm),

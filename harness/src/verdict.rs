@@ -23,6 +23,8 @@ pub enum Class {
     Zombies,
     LeftoverProcesses,
     OutputLimit,
+    /// More processes at once than any lab needs (a fork bomb): the case was stopped.
+    ProcessLimit,
     /// The case file is broken or its snapshot is missing: the instructor's problem.
     BadCase,
     /// The grader could not run the case at all (no scratch directory, no init).
@@ -41,6 +43,7 @@ impl Class {
             Class::Zombies => "ZOMBIES",
             Class::LeftoverProcesses => "LEFTOVER_PROCESSES",
             Class::OutputLimit => "OUTPUT_LIMIT",
+            Class::ProcessLimit => "PROCESS_LIMIT",
             Class::BadCase => "BAD_CASE",
             Class::HarnessError => "HARNESS_ERROR",
         }
@@ -75,7 +78,12 @@ pub fn judge(
     if let Some(e) = &obs.spawn_error {
         return Some(Failure::new(Class::HarnessError, e.clone(), ""));
     }
-    let stderr = String::from_utf8_lossy(&obs.stderr);
+    // On a terminal the panic message is on the one stream there is.
+    let messages = match obs.terminal {
+        true => &obs.stdout,
+        false => &obs.stderr,
+    };
+    let stderr = String::from_utf8_lossy(messages);
     if let Some(place) = todo_reached(&stderr) {
         return Some(Failure::new(
             Class::NotImplemented,
@@ -91,6 +99,16 @@ pub fn judge(
                 crate::run::OUTPUT_CAP / 1024
             ),
             tail(&String::from_utf8_lossy(&obs.stdout), 10),
+        ));
+    }
+    if let Some(n) = obs.process_limit {
+        return Some(Failure::new(
+            Class::ProcessLimit,
+            format!(
+                "the case had {n} processes at once, more than {} allowed; does a loop fork without end (a child that goes on looping too)?",
+                crate::run::WATCHDOG
+            ),
+            output_tails(obs),
         ));
     }
     if obs.timed_out {

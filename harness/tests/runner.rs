@@ -9,9 +9,7 @@ use proclab_harness::case::{Case, Visibility};
 use proclab_harness::run::{Observation, Runner, Status};
 
 fn runner() -> Runner {
-    Runner {
-        init_exe: env!("CARGO_BIN_EXE_proclab-grade").into(),
-    }
+    Runner::new(env!("CARGO_BIN_EXE_proclab-grade").into())
 }
 
 fn case(toml_text: &str) -> Case {
@@ -170,4 +168,90 @@ fn files_are_read_from_the_scratch_directory() {
     assert_eq!(obs.files["out.txt"].as_deref(), Some(&b"a\nb"[..]));
     assert_eq!(obs.files["none.txt"], None);
     assert_eq!(String::from_utf8_lossy(&obs.stdout).trim(), obs.scratch);
+}
+
+#[test]
+fn setup_files_are_there_before_the_program_starts() {
+    let obs = sh(
+        "cat given.txt sub/more.txt",
+        "[setup]\n\"given.txt\" = \"one\\n\"\n\"sub/more.txt\" = \"two\\n\"",
+    );
+    assert_eq!(obs.stdout, b"one\ntwo\n");
+}
+
+#[test]
+fn a_setup_path_that_leaves_the_scratch_directory_is_refused() {
+    let text = "description = \"t\"\nargs = [\"-c\", \"true\"]\n[setup]\n\"../escape.txt\" = \"x\"\n";
+    let obs = runner().run(Path::new("/bin/sh"), &case(text));
+    assert_eq!(obs.init_pid, 0, "nothing was started");
+    let e = obs.spawn_error.expect("refused");
+    assert!(e.contains("escape.txt"), "{e}");
+}
+
+#[test]
+fn a_terminal_case_types_at_the_terminal_and_reads_the_screen() {
+    // The program is the session leader with the terminal as its controlling
+    // terminal; Ctrl-C typed there kills the foreground group. (The shell waits in
+    // its `read` builtin: a Ctrl-C that caught it forking would reach the child
+    // before its exec, still with the shell's handler, and be lost.)
+    let script = r#"
+        test -t 0 && echo tty=yes
+        echo "pgid=$(ps -o pgid= $$ | tr -d ' ') sid=$(ps -o sid= $$ | tr -d ' ') tpgid=$(ps -o tpgid= $$ | tr -d ' ') me=$$"
+        read line; echo "got $line"
+        echo ready; read again; echo not-reached"#;
+    let steps = r#"
+terminal = true
+[[step]]
+wait_for = '^got'
+[[step]]
+wait_for = '^ready'
+[[step]]
+write = "\u0003"
+"#;
+    let text =
+        format!("description = \"t\"\nargs = [\"-c\", {script:?}]\nstdin = \"hello\\n\"\n{steps}");
+    let obs = runner().run(Path::new("/bin/sh"), &case(&text));
+    assert_nothing_left(&obs);
+    assert!(obs.terminal);
+    assert_eq!(
+        obs.status,
+        Some(Status::Signaled {
+            signal: 2,
+            core: false
+        }),
+        "{obs:?}"
+    );
+    let screen = String::from_utf8_lossy(&obs.stdout);
+    assert!(screen.contains("tty=yes\r\n"), "{screen}");
+    // The line typed at the start is echoed by the terminal at once, and read by the
+    // shell when it gets there.
+    assert!(screen.contains("hello\r\n"), "{screen}");
+    assert!(screen.contains("got hello\r\n"), "{screen}");
+    assert!(screen.contains("^C"), "{screen:?}");
+    let me = obs.main_pid;
+    assert!(
+        screen.contains(&format!("pgid={me} sid={me} tpgid={me} me={me}")),
+        "{screen:?}"
+    );
+}
+
+#[test]
+fn the_program_is_pid_2_below_an_init_that_is_pid_1_where_namespaces_work() {
+    let r = runner();
+    if r.contain.tier != proclab_harness::contain::Tier::Namespaces {
+        eprintln!("skipped: containment here is {}", r.contain.summary());
+        return;
+    }
+    // First, harmlessly: is the program really PID 2 of a namespace of its own?
+    // Only then may it try kill -9 -1, which outside would reach every process.
+    let probe = sh("echo $$", "");
+    assert_eq!(probe.stdout, b"2\n", "not in a PID namespace: {probe:?}");
+    // kill -9 -1 from inside reaches only the case; the grader (this test) lives on.
+    let obs = sh(
+        "echo pid=$$ ppid=$PPID; sleep 30 & kill -9 -1; ls /dev/shm | wc -l",
+        "",
+    );
+    assert_eq!(obs.main_pid, 2);
+    assert_eq!(obs.parent_pid, 1);
+    assert_eq!(String::from_utf8_lossy(&obs.stdout), "pid=2 ppid=1\n0\n");
 }

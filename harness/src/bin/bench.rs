@@ -84,9 +84,7 @@ fn main() {
     let case_file = dir.path().join("true.toml");
     std::fs::write(&case_file, "description = \"nothing\"\nargs = []\n").expect("write");
     let case = Case::load(&case_file, Visibility::Public).expect("case");
-    let runner = proclab_harness::run::Runner {
-        init_exe: me.clone(),
-    };
+    let runner = proclab_harness::run::Runner::new(me.clone());
     let program = Path::new("/bin/true");
     let mut direct = Vec::new();
     let mut graded = Vec::new();

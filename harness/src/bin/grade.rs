@@ -74,6 +74,11 @@ struct Cli {
     /// With --format gradescope: when students see the hidden cases' results.
     #[arg(long, value_enum, default_value_t = HiddenVisibility::AfterDueDate)]
     hidden_visibility: HiddenVisibility,
+    /// As root: run every program as an ordinary user (uid 65534), to see what a
+    /// student sees. Cases that need root are then graded on their unprivileged
+    /// behaviour.
+    #[arg(long)]
+    unprivileged: bool,
     /// The repository to grade (default: the one this grader belongs to).
     #[arg(long, value_name = "DIR", hide = true)]
     root: Option<PathBuf>,
@@ -100,6 +105,11 @@ fn main() -> ExitCode {
     opts.labs = cli.labs;
     opts.public_only = cli.public_only;
     opts.cases = cli.cases;
+    opts.runner.contain = opts
+        .runner
+        .contain
+        .clone()
+        .with_unprivileged(cli.unprivileged);
     if let Some(j) = cli.jobs {
         opts.jobs = j.max(1);
     }

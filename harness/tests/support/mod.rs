@@ -15,15 +15,19 @@ pub fn root() -> PathBuf {
     proclab_harness::repo_root()
 }
 
+/// The runner of the tests. `PROCLAB_UNPRIVILEGED=1` makes a root run grade as an
+/// ordinary user would (`--unprivileged`), to record or check `.unprivileged` snapshots.
 pub fn runner() -> Runner {
-    Runner {
-        init_exe: env!("CARGO_BIN_EXE_proclab-grade").into(),
-    }
+    let mut r = Runner::new(env!("CARGO_BIN_EXE_proclab-grade").into());
+    let on = std::env::var("PROCLAB_UNPRIVILEGED").is_ok_and(|v| !v.is_empty() && v != "0");
+    r.contain = r.contain.with_unprivileged(on);
+    r
 }
 
 /// Grading options for the labs the tests cover (see [`labs`]).
 pub fn options() -> Options {
     let mut opts = Options::new(root(), runner().init_exe);
+    opts.runner = runner();
     opts.labs = labs().into_iter().map(|l| l.name).collect();
     opts
 }
