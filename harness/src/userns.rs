@@ -23,7 +23,11 @@ pub fn write_maps(pid: i32, as_root: bool) -> Result<(), String> {
             .map_err(|e| format!("{path}: {e}"))
     };
     if as_root {
-        let map = format!("0 {} {}\n", crate::contain::NS_BASE, crate::contain::NS_RANGE);
+        let map = format!(
+            "0 {} {}\n",
+            crate::contain::NS_BASE,
+            crate::contain::NS_RANGE
+        );
         write("uid_map", &map)?;
         write("gid_map", &map)?;
     } else {

@@ -163,7 +163,11 @@ fn hostile_submissions_cannot_hurt_grading() {
         "still here",
         "the grader deleted through a planted symlink"
     );
-    assert_eq!(listing(tmp.path()), Vec::<PathBuf>::new(), "left in $TMPDIR");
+    assert_eq!(
+        listing(tmp.path()),
+        Vec::<PathBuf>::new(),
+        "left in $TMPDIR"
+    );
 }
 
 /// Before any fixture that calls kill(-1): proof, by a harmless case, that a case's

@@ -181,7 +181,8 @@ fn setup_files_are_there_before_the_program_starts() {
 
 #[test]
 fn a_setup_path_that_leaves_the_scratch_directory_is_refused() {
-    let text = "description = \"t\"\nargs = [\"-c\", \"true\"]\n[setup]\n\"../escape.txt\" = \"x\"\n";
+    let text =
+        "description = \"t\"\nargs = [\"-c\", \"true\"]\n[setup]\n\"../escape.txt\" = \"x\"\n";
     let obs = runner().run(Path::new("/bin/sh"), &case(text));
     assert_eq!(obs.init_pid, 0, "nothing was started");
     let e = obs.spawn_error.expect("refused");
