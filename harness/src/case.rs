@@ -95,10 +95,20 @@ impl Observe {
 #[derive(Debug, Clone)]
 pub enum Step {
     WaitFor(Regex),
-    Signal { signal: String, to: Target },
+    Signal {
+        signal: String,
+        to: Target,
+    },
     Write(String),
     CloseStdin,
     Observe(Observe),
+    /// Write a file in the scratch directory now (creating folders on the way).
+    WriteFile {
+        path: String,
+        content: String,
+    },
+    /// Remove a file or an empty folder of the scratch directory now.
+    Remove(String),
 }
 
 impl Step {
@@ -114,6 +124,8 @@ impl Step {
             Step::Write(text) => format!("write {text:?} to stdin"),
             Step::CloseStdin => "close stdin".to_string(),
             Step::Observe(o) => format!("count the program's {}", o.word()),
+            Step::WriteFile { path, .. } => format!("write the file {path}"),
+            Step::Remove(path) => format!("remove {path}"),
         }
     }
 }
@@ -204,6 +216,9 @@ struct StepFile {
     write: Option<String>,
     close_stdin: Option<bool>,
     observe: Option<String>,
+    write_file: Option<String>,
+    content: Option<String>,
+    remove: Option<String>,
 }
 
 fn one() -> u32 {
@@ -237,11 +252,32 @@ impl StepFile {
             self.write.is_some(),
             self.close_stdin.is_some(),
             self.observe.is_some(),
+            self.write_file.is_some(),
+            self.remove.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             return Err(format!(
-                "{at}: give exactly one of wait_for, signal, write, close_stdin, observe"
+                "{at}: give exactly one of wait_for, signal, write, close_stdin, observe, write_file, remove"
             ));
+        }
+        if self.content.is_some() != self.write_file.is_some() {
+            return Err(format!("{at}: `write_file` and `content` go together"));
+        }
+        for path in [&self.write_file, &self.remove].into_iter().flatten() {
+            let inside = std::path::Path::new(path)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside {
+                return Err(format!(
+                    "{at}: {path:?} is not a plain path inside the scratch directory"
+                ));
+            }
+        }
+        if let (Some(path), Some(content)) = (self.write_file.clone(), self.content.clone()) {
+            return Ok(Step::WriteFile { path, content });
+        }
+        if let Some(path) = self.remove.clone() {
+            return Ok(Step::Remove(path));
         }
         if self.to.is_some() && self.signal.is_none() {
             return Err(format!("{at}: `to` goes with `signal`"));

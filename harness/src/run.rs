@@ -253,6 +253,7 @@ impl Runner {
             ctrl_lines: LineBuf::default(),
             init_pid: obs.init_pid,
             grader_is_root: self.contain.root,
+            owner: plan.owner,
             stdout_seen: 0,
             requests: 0,
             answers: 0,
@@ -377,6 +378,8 @@ struct CaseIo {
     /// For writing the id maps of a tier-1 init.
     init_pid: i32,
     grader_is_root: bool,
+    /// Files the steps write belong to the program's user.
+    owner: Option<(u32, u32)>,
     /// How far into stdout `wait_for` steps have looked (a line is used once).
     stdout_seen: usize,
     /// Requests (signals, observations) sent to the init, answers received, and
@@ -445,6 +448,32 @@ impl CaseIo {
                 self.request(&line)
             }
             Step::Observe(what) => self.request(&format!("observe {}", what.word())),
+            Step::WriteFile { path, content } => {
+                let path = Path::new(&obs.scratch).join(path);
+                let made = path
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&path, content))
+                    .and_then(|()| match self.owner {
+                        Some((u, g)) => std::os::unix::fs::lchown(&path, Some(u), Some(g)),
+                        None => Ok(()),
+                    });
+                match made {
+                    Ok(()) => StepState::Done,
+                    Err(e) => StepState::Failed(format!("{}: {e}", path.display())),
+                }
+            }
+            Step::Remove(path) => {
+                let path = Path::new(&obs.scratch).join(path);
+                let removed = match path.is_dir() {
+                    true => std::fs::remove_dir(&path),
+                    false => std::fs::remove_file(&path),
+                };
+                match removed {
+                    Ok(()) => StepState::Done,
+                    Err(e) => StepState::Failed(format!("{}: {e}", path.display())),
+                }
+            }
         }
     }
 

@@ -256,3 +256,30 @@ fn the_program_is_pid_2_below_an_init_that_is_pid_1_where_namespaces_work() {
     assert_eq!(obs.parent_pid, 1);
     assert_eq!(String::from_utf8_lossy(&obs.stdout), "pid=2 ppid=1\n0\n");
 }
+
+#[test]
+fn steps_write_and_remove_files_while_the_program_runs() {
+    let script = r#"
+        echo ready; read x; cat note.txt; read x
+        test -e note.txt && echo still-there || echo gone"#;
+    let steps = r#"
+[[step]]
+wait_for = '^ready'
+[[step]]
+write_file = "note.txt"
+content = "written by the case\n"
+[[step]]
+write = "go\n"
+[[step]]
+wait_for = '^written'
+[[step]]
+remove = "note.txt"
+[[step]]
+write = "go\n"
+"#;
+    let obs = sh(script, steps);
+    assert_eq!(
+        String::from_utf8_lossy(&obs.stdout),
+        "ready\nwritten by the case\ngone\n"
+    );
+}
