@@ -419,6 +419,15 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
         }
         hidden_available |= case_dir(&opts.root, lab, Visibility::Hidden).is_dir();
         problems.extend(bad);
+        // Hidden cases may be absent (a handout has none); public ones may not.
+        let public = case_dir(&opts.root, lab, Visibility::Public);
+        if !public.is_dir() {
+            problems.push(format!(
+                "{}: no such folder: lab {} has no public cases",
+                public.display(),
+                lab.name
+            ));
+        }
         let mut lab_result = LabResult {
             lab: (*lab).clone(),
             cases: Vec::new(),
@@ -472,6 +481,15 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
     });
     let mut done = done.into_inner().expect("threads joined");
     done.sort_by_key(|(_, j, _)| *j);
+    // A case that could not be judged (no snapshot) is the instructor's problem too.
+    for (lab_index, _, r) in &done {
+        if let Some(f) = &r.failure
+            && f.class == Class::BadCase
+        {
+            let lab = &programs[*lab_index].0.name;
+            problems.push(format!("{lab}/{}: {}", r.name, f.message));
+        }
+    }
     for (lab_index, _, r) in done {
         results[lab_index].cases.push(r);
     }

@@ -175,6 +175,67 @@ fn a_broken_case_file_is_reported_and_the_rest_still_graded() {
 }
 
 #[test]
+fn a_missing_snapshot_and_a_missing_folder_are_problems_and_the_rest_is_graded() {
+    let root = support::root();
+    let labs = support::labs();
+    let all = proclab_harness::labs::load(&root).unwrap();
+    let lab = &labs[0];
+    let other = all.iter().find(|l| l.name != lab.name).unwrap();
+    // The lab's public cases with one snapshot gone; no folder at all for the other.
+    let tmp = tempfile::tempdir().unwrap();
+    let from = root.join("harness/cases").join(&lab.name);
+    let to = tmp.path().join("harness/cases").join(&lab.name);
+    std::fs::create_dir_all(to.join("snapshots")).unwrap();
+    let mut gone = None;
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let snap = from.join("snapshots").join(format!("{name}.snap"));
+            if gone.is_none() {
+                gone = Some(name);
+            } else if snap.exists() {
+                std::fs::copy(&snap, to.join("snapshots").join(format!("{name}.snap"))).unwrap();
+            }
+        }
+    }
+    let gone = gone.unwrap();
+    let mut opts = support::options();
+    opts.root = tmp.path().to_path_buf();
+    opts.public_only = true;
+    let programs = [
+        (lab, Built::Binary(support::binary(lab, true))),
+        (other, Built::Binary(support::binary(other, true))),
+    ];
+    let report = grade::grade_built(&opts, &programs);
+    assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains(&format!("{gone}.snap"))),
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("no such folder") && p.contains(&other.name)),
+        "{:?}",
+        report.problems
+    );
+    let by = grade::by_lab(&report);
+    for c in &by[&lab.name].cases {
+        match c.name == gone {
+            true => assert_eq!(c.failure.as_ref().map(|f| f.class), Some(Class::BadCase)),
+            false => assert!(c.failure.is_none(), "{}", explain(&report)),
+        }
+    }
+}
+
+#[test]
 fn a_lab_that_does_not_compile_fails_alone() {
     let root = support::root();
     // Two labs whatever PROCLAB_LAB says: the one broken here and any other.
