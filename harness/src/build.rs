@@ -257,6 +257,24 @@ pub fn scratch_workspace(
     Ok((dir, results))
 }
 
+/// The reference binaries a build of `labs` in place has left in the target directory
+/// (a student's program must not run them: they print the expected output).
+pub fn reference_binaries(root: &Path, labs: &[&Lab]) -> Vec<PathBuf> {
+    let base = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let mut found = Vec::new();
+    for lab in labs {
+        for profile in ["debug", "release"] {
+            let p = base.join(profile).join(format!("{}-ref", lab.name));
+            if p.is_file() {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
 /// Where scratch builds put their output: below the workspace's target directory
 /// (`CARGO_TARGET_DIR` if set), in a folder of its own, so that their dependencies are
 /// built once for all of them and they never overwrite the workspace's binaries.

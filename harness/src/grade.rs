@@ -407,6 +407,10 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
             opts.root.join("solutions"),
             opts.root.join("harness").join("hidden"),
         ];
+        let labs: Vec<&Lab> = programs.iter().map(|(l, _)| *l).collect();
+        runner
+            .hide
+            .extend(build::reference_binaries(&opts.root, &labs));
     }
     let mut problems = Vec::new();
     let mut jobs: Vec<(usize, Case)> = Vec::new();

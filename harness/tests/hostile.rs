@@ -97,6 +97,7 @@ fn hostile_submissions_cannot_hurt_grading() {
         std::fs::read_to_string(pids.crate_dir(&root, true).join(pids.student_file())).unwrap();
     assert_eq!(reference.matches(ANCHOR).count(), 1, "the anchor moved");
     let outside = tempfile::tempdir().unwrap();
+    let refbin = support::binary(&pids, true);
     std::fs::write(outside.path().join("canary"), "still here").unwrap();
 
     // `PROCLAB_HOSTILE=a,b` runs only those (to look at one closely).
@@ -121,7 +122,8 @@ fn hostile_submissions_cannot_hurt_grading() {
             .code
             .replace("{ROOT}", &root.display().to_string())
             .replace("{GRADER}", &std::process::id().to_string())
-            .replace("{OUTSIDE}", &outside.path().display().to_string());
+            .replace("{OUTSIDE}", &outside.path().display().to_string())
+            .replace("{REFBIN}", &refbin.display().to_string());
         let source = reference.replacen(ANCHOR, &format!("{ANCHOR}{code}\n"), 1);
         entries.push(build::Entry {
             tag: format!("hostile{}", entries.len()),

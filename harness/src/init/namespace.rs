@@ -111,9 +111,19 @@ pub fn mount_private_world(hide: &[String]) -> Result<(), String> {
         )
         .map_err(|e| format!("mounting /dev/shm: {e}"))?;
     }
-    // What the program must not read: an empty, read-only folder where it was.
+    // What the program must not read: an empty, read-only folder where it was, and
+    // /dev/null in place of a file.
     for path in hide {
-        if std::path::Path::new(path).is_dir() {
+        if std::path::Path::new(path).is_file() {
+            mount(
+                Some("/dev/null"),
+                path.as_str(),
+                none,
+                MsFlags::MS_BIND,
+                none,
+            )
+            .map_err(|e| format!("hiding {path}: {e}"))?;
+        } else if std::path::Path::new(path).is_dir() {
             mount(
                 Some("tmpfs"),
                 path.as_str(),

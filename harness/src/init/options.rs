@@ -30,7 +30,8 @@ pub struct InitOptions {
     /// Delay the program's exec by a pseudo-random 0-2 ms from this seed (stress runs).
     pub jitter: Option<u64>,
     /// Folders covered by an empty read-only tmpfs inside the case's mount namespace
-    /// (the hidden cases and the solutions). Only with `namespaces`.
+    /// (the hidden cases and the solutions), files by /dev/null (the reference
+    /// binaries). Only with `namespaces`.
     pub hide: Vec<String>,
 }
 
