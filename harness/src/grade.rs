@@ -408,9 +408,20 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
             opts.root.join("harness").join("hidden"),
         ];
         let labs: Vec<&Lab> = programs.iter().map(|(l, _)| *l).collect();
-        runner
-            .hide
-            .extend(build::reference_binaries(&opts.root, &labs));
+        // Never the program being graded itself (a test may grade a reference build
+        // as if it were a student's).
+        let graded: Vec<&PathBuf> = programs
+            .iter()
+            .filter_map(|(_, b)| match b {
+                Built::Binary(p) => Some(p),
+                Built::Failed(_) => None,
+            })
+            .collect();
+        runner.hide.extend(
+            build::reference_binaries(&opts.root, &labs)
+                .into_iter()
+                .filter(|p| !graded.contains(&p)),
+        );
     }
     let mut problems = Vec::new();
     let mut jobs: Vec<(usize, Case)> = Vec::new();

@@ -207,9 +207,10 @@ fn a_missing_snapshot_and_a_missing_folder_are_problems_and_the_rest_is_graded()
     let mut opts = support::options();
     opts.root = tmp.path().to_path_buf();
     opts.public_only = true;
+    let other_built = build::in_place(&root, &[other], true).unwrap()[&other.name].clone();
     let programs = [
         (lab, Built::Binary(support::binary(lab, true))),
-        (other, Built::Binary(support::binary(other, true))),
+        (other, other_built),
     ];
     let report = grade::grade_built(&opts, &programs);
     assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
