@@ -70,6 +70,15 @@ const GRACE: Duration = Duration::from_millis(300);
 /// How often the process watchdog counts (only with `watchdog=N`).
 const WATCHDOG_EVERY: Duration = Duration::from_millis(50);
 
+/// The first thing every grader binary does: when started as a case's init
+/// (`--as-case-init` first), become it and never return.
+pub fn become_if_asked() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == INIT_FLAG) {
+        main(args[2..].to_vec());
+    }
+}
+
 /// Entry point of the init: `proclab-grade --as-case-init PROGRAM ARGS...`.
 /// Never returns.
 pub fn main(args: Vec<OsString>) -> ! {

@@ -44,10 +44,7 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let args: Vec<_> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == init::INIT_FLAG) {
-        init::main(args[2..].to_vec());
-    }
+    init::become_if_asked();
     let cli = Cli::parse();
     let me = std::env::current_exe().expect("own path");
     let root = proclab_harness::repo_root();

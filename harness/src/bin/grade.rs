@@ -85,10 +85,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<_> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == init::INIT_FLAG) {
-        init::main(args[2..].to_vec());
-    }
+    init::become_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
