@@ -131,7 +131,11 @@ fn anchors(text: &str) -> HashSet<String> {
         }
         let id = heading_id(t[hashes..].trim().trim_end_matches('#'));
         let n = seen.entry(id.clone()).or_insert(0);
-        out.insert(if *n == 0 { id.clone() } else { format!("{id}-{n}") });
+        out.insert(if *n == 0 {
+            id.clone()
+        } else {
+            format!("{id}-{n}")
+        });
         *n += 1;
     }
     out
@@ -154,7 +158,10 @@ fn heading_ids_follow_mdbook() {
         heading_id("What exit does that _exit does not"),
         "what-exit-does-that-_exit-does-not"
     );
-    assert_eq!(heading_id("The calls in C, nix and std"), "the-calls-in-c-nix-and-std");
+    assert_eq!(
+        heading_id("The calls in C, nix and std"),
+        "the-calls-in-c-nix-and-std"
+    );
     assert_eq!(heading_id("What `system()` does"), "what-system-does");
     assert_eq!(heading_id("A [link](x.md) here"), "a-link-here");
     let ids = anchors("# A\n\n## B\n\n## B\n\n```sh\n# not a heading\n```\n");
@@ -230,9 +237,9 @@ fn includes_resolve() {
                     continue;
                 };
                 // A line range (`:10`, `:10:20`, `:10:`, `::20`) needs no anchor.
-                let Some(anchor) = rest.filter(|r| {
-                    !r.chars().all(|c| c.is_ascii_digit() || c == ':')
-                }) else {
+                let Some(anchor) =
+                    rest.filter(|r| !r.chars().all(|c| c.is_ascii_digit() || c == ':'))
+                else {
                     continue;
                 };
                 let open = Regex::new(&format!(r"ANCHOR:\s*{}\b", regex::escape(anchor))).unwrap();
@@ -282,7 +289,10 @@ fn relative_links_resolve() {
                 };
                 let path = src().join(&rel);
                 if !path.exists() {
-                    bad.push(format!("{here}: {target}: {} does not exist", rel.display()));
+                    bad.push(format!(
+                        "{here}: {target}: {} does not exist",
+                        rel.display()
+                    ));
                     continue;
                 }
                 let Some(anchor) = anchor else { continue };
@@ -293,12 +303,18 @@ fn relative_links_resolve() {
                     .entry(rel.clone())
                     .or_insert_with(|| anchors(&read(&path)));
                 if !ids.contains(anchor) {
-                    bad.push(format!("{here}: {target}: no heading #{anchor} in {}", rel.display()));
+                    bad.push(format!(
+                        "{here}: {target}: no heading #{anchor} in {}",
+                        rel.display()
+                    ));
                 }
             }
         }
     }
-    assert!(count > 10, "only {count} relative links found: is the scan broken?");
+    assert!(
+        count > 10,
+        "only {count} relative links found: is the scan broken?"
+    );
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
@@ -310,10 +326,14 @@ fn case_sections_name_real_headings() {
     let mut cache: BTreeMap<String, Option<HashSet<String>>> = BTreeMap::new();
     let mut bad = Vec::new();
     for tree in ["harness/cases", "harness/hidden"] {
-        let Ok(labs) = std::fs::read_dir(root().join(tree)) else { continue };
+        let Ok(labs) = std::fs::read_dir(root().join(tree)) else {
+            continue;
+        };
         for lab in labs {
             let lab = lab.unwrap().path();
-            let Ok(cases) = std::fs::read_dir(&lab) else { continue };
+            let Ok(cases) = std::fs::read_dir(&lab) else {
+                continue;
+            };
             for case in cases {
                 let case = case.unwrap().path();
                 if case.extension().is_none_or(|x| x != "toml") {
@@ -323,7 +343,11 @@ fn case_sections_name_real_headings() {
                 for cap in section.captures_iter(&text) {
                     let target = &cap[1];
                     let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
-                    let here = case.strip_prefix(root()).unwrap_or(&case).display().to_string();
+                    let here = case
+                        .strip_prefix(root())
+                        .unwrap_or(&case)
+                        .display()
+                        .to_string();
                     let ids = cache.entry(file.to_string()).or_insert_with(|| {
                         let path = src().join(file);
                         path.is_file().then(|| anchors(&read(&path)))
