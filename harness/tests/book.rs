@@ -365,3 +365,22 @@ fn case_sections_name_real_headings() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+#[test]
+fn heading_ids_are_not_smartened() {
+    // mdBook 0.5 turns `--` into an en dash by default, which changes heading ids
+    // ("--cap-drop" loses a hyphen) and the options written in the text. The rule in
+    // `heading_id` is the one for plain punctuation, so the book must ask for it.
+    let text = read(&root().join("docs/book.toml"));
+    let book: toml::Table = toml::from_str(&text).expect("docs/book.toml is TOML");
+    let smart = book
+        .get("output")
+        .and_then(|o| o.get("html"))
+        .and_then(|h| h.get("smart-punctuation"))
+        .and_then(|s| s.as_bool());
+    assert_eq!(
+        smart,
+        Some(false),
+        "docs/book.toml: [output.html] smart-punctuation = false"
+    );
+}
