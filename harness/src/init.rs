@@ -67,7 +67,8 @@ pub const CMD_FD_ENV: &str = "PROCLAB_INIT_CMD_FD";
 
 /// How long the processes get between SIGTERM and SIGKILL when the deadline passes.
 const GRACE: Duration = Duration::from_millis(300);
-/// How often the process watchdog counts (only with `watchdog=N`).
+/// How often the process watchdog counts (only with `watchdog=N`): a bounded poll,
+/// since no event says "the case now has N processes".
 const WATCHDOG_EVERY: Duration = Duration::from_millis(50);
 
 /// The first thing every grader binary does: when started as a case's init
@@ -256,9 +257,18 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
             && Instant::now() >= next_count
         {
             next_count = Instant::now() + WATCHDOG_EVERY;
-            let n = namespace::population();
+            // In a namespace of our own, every process there is the case's; outside,
+            // those below us are (a double fork that left is missed: best effort).
+            let n = match opts.namespaces {
+                true => namespace::population(),
+                false => proctree::subtree(nix::unistd::getpid(), &[]).len(),
+            };
             if n > cap {
                 init.say(&format!("limit processes {n}"));
+                if let (false, Some((uid, _))) = (opts.namespaces, opts.run_as) {
+                    // Tier 2: the uid is the case's own; everything of it goes at once.
+                    proctree::kill_uid(uid);
+                }
                 stop_everything(&mut init, pidfd.as_fd(), Duration::ZERO);
                 return Ok(());
             }

@@ -31,6 +31,8 @@ struct Hostile {
     expect: Vec<String>,
     #[serde(default)]
     tiers: Vec<String>,
+    #[serde(default)]
+    needs_nproc: bool,
     forbid_exit: Option<ForbidExit>,
 }
 
@@ -105,14 +107,18 @@ fn hostile_submissions_cannot_hurt_grading() {
         .map(|v| v.split(',').map(str::to_string).collect())
         .unwrap_or_default();
     let contained = kill_all_stays_inside(&runner);
+    // RLIMIT_NPROC binds every program but the host's root outside a namespace.
+    let nproc_holds =
+        !(runner.contain.root && runner.contain.tier == proclab_harness::contain::Tier::BestEffort);
     let chosen: Vec<Hostile> = fixtures
         .iter()
         .filter(|h| only.is_empty() || only.contains(&h.name))
         .filter(|h| h.tiers.is_empty() || (contained && h.tiers.iter().any(|t| t == tier)))
+        .filter(|h| !h.needs_nproc || nproc_holds)
         .cloned()
         .collect();
     for h in &fixtures {
-        if !h.tiers.is_empty() && !chosen.iter().any(|c| c.name == h.name) {
+        if (!h.tiers.is_empty() || h.needs_nproc) && !chosen.iter().any(|c| c.name == h.name) {
             eprintln!("{}: not run in tier {tier} (only in {:?})", h.name, h.tiers);
         }
     }

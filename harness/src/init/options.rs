@@ -23,9 +23,8 @@ pub struct InitOptions {
     pub nproc: Option<u64>,
     /// RLIMIT_CPU (soft) for the program, in seconds.
     pub cpu_secs: Option<u64>,
-    /// Stop the case when it has more than this many processes (a fork bomb where
-    /// RLIMIT_NPROC does not hold, as for root). Only with `namespaces`, where counting
-    /// is one read of the case's own /proc.
+    /// Stop the case when it has more than this many processes (a fork bomb, also
+    /// where RLIMIT_NPROC does not hold, as for root).
     pub watchdog: Option<usize>,
     /// Delay the program's exec by a pseudo-random 0-2 ms from this seed (stress runs).
     pub jitter: Option<u64>,
