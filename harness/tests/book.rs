@@ -384,3 +384,48 @@ fn heading_ids_are_not_smartened() {
         "docs/book.toml: [output.html] smart-punctuation = false"
     );
 }
+
+#[test]
+fn every_lab_chapter_has_the_parts_of_a_lab() {
+    // What a student studying alone needs from each chapter (see
+    // docs/src/instructors/writing-labs.md), and the coverage page naming it.
+    let labs: toml::Table =
+        toml::from_str(&read(&root().join("harness/labs.toml"))).expect("labs.toml is TOML");
+    let coverage = read(&src().join("coverage.md"));
+    let parts: [(&str, &[&str]); 5] = [
+        (
+            "the C call beside nix and std",
+            &["c, nix", "calls in c", "nix and std"],
+        ),
+        ("the man pages", &["man pages"]),
+        ("the exercise specification", &["exercise"]),
+        ("the classic mistakes", &["classic mistakes"]),
+        ("questions to check yourself", &["check yourself"]),
+    ];
+    let mut bad = Vec::new();
+    let list = labs
+        .get("lab")
+        .and_then(|l| l.as_array())
+        .expect("labs.toml has [[lab]]");
+    for lab in list {
+        let number = lab.get("number").and_then(|n| n.as_integer()).unwrap();
+        let name = lab.get("name").and_then(|n| n.as_str()).unwrap();
+        let chapter = format!("{number:02}-{name}.md");
+        let text = read(&src().join(&chapter));
+        let headings: Vec<String> = prose_with_code(&text)
+            .into_iter()
+            .map(|(_, l)| l)
+            .filter(|l| l.starts_with("## ") || l.starts_with("### "))
+            .map(|l| l.to_lowercase())
+            .collect();
+        for (what, words) in parts {
+            if !headings.iter().any(|h| words.iter().any(|w| h.contains(w))) {
+                bad.push(format!("{chapter}: no section for {what}"));
+            }
+        }
+        if !coverage.contains(&chapter) {
+            bad.push(format!("coverage.md does not name {chapter}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
