@@ -534,6 +534,7 @@ mod scene {
         }
     }
 
+    // ANCHOR: reaper
     static REAPED: AtomicU32 = AtomicU32::new(0);
 
     /// A SIGCHLD handler as many programs have one: reap whatever has ended.
@@ -561,6 +562,7 @@ mod scene {
         unsafe { sigaction(Signal::SIGCHLD, &action) }?;
         Ok(())
     }
+    // ANCHOR_END: reaper
 
     pub fn reaped() -> u32 {
         REAPED.load(Ordering::SeqCst)
