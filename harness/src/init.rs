@@ -27,6 +27,7 @@
 //! | init -> grader      | meaning                                         |
 //! |---------------------|-------------------------------------------------|
 //! | `userns`            | (tier 1) map my uids and gids, then say `mapped`  |
+//! | `pid1 PID`          | (tier 1) the inner init is PID, as the grader sees it |
 //! | `main PID PARENT`   | the program is running as PID; the init is PARENT |
 //! | `limit processes N` | the case passed the process watchdog; stopped   |
 //! | `spawn-error TEXT`  | the program could not be started                |
@@ -153,7 +154,10 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
             return init.give_up(&e);
         }
         let (ctrl_fd, cmd_fd) = (init.ctrl.as_raw_fd(), cmd.as_raw_fd());
-        namespace::fork_pid1(|| {
+        namespace::fork_pid1(|pid1| {
+            // The grader reaps the inner init itself should this outer half die
+            // first (it is the grader's then, as the nearest subreaper).
+            init.say(&format!("pid1 {pid1}"));
             // The outer half keeps nothing of the case's open: the grader's pipes
             // close when the inner init and the program are done with them.
             detach_stdio();

@@ -27,6 +27,8 @@ pub const NPROC: u64 = 256;
 /// The process watchdog: more processes than this in one case is a fork bomb (and
 /// the host's root is not held by RLIMIT_NPROC at all).
 pub const WATCHDOG: usize = 200;
+/// How long the init may take to exit after the case is over, before it is killed.
+const INIT_EXIT: Duration = Duration::from_secs(3);
 /// After the init has reported `done`, how long to wait for the pipes to close.
 const DRAIN: Duration = Duration::from_millis(500);
 
@@ -256,6 +258,7 @@ impl Runner {
             init_pid: obs.init_pid,
             grader_is_root: self.contain.root,
             owner: plan.owner,
+            pid1: None,
             stdout_seen: 0,
             requests: 0,
             answers: 0,
@@ -329,10 +332,19 @@ impl Runner {
                 current = None;
             }
         }
-        // Reap the init. It exits right after `done`; if it did not (killed, wedged),
-        // make sure of it.
+        // Reap the init. It exits right after `done` (in tier 1 its outer half a
+        // moment after the inner one), so give it that moment, in a bounded poll;
+        // if it is wedged, kill it. Killing the outer half first would leave the
+        // inner one to us as an orphan: reap that one too.
+        let gone_by = Instant::now() + INIT_EXIT;
+        while !matches!(child.try_wait(), Ok(Some(_))) && Instant::now() < gone_by {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         if !matches!(child.try_wait(), Ok(Some(_))) {
             let _ = child.kill();
+            if let Some(pid) = io.pid1 {
+                reap_orphan(pid);
+            }
         }
         let _ = child.wait();
         Ok(())
@@ -382,6 +394,8 @@ struct CaseIo {
     grader_is_root: bool,
     /// Files the steps write belong to the program's user.
     owner: Option<(u32, u32)>,
+    /// Tier 1: the inner init, as the grader sees it.
+    pid1: Option<i32>,
     /// How far into stdout `wait_for` steps have looked (a line is used once).
     stdout_seen: usize,
     /// Requests (signals, observations) sent to the init, answers received, and
@@ -569,6 +583,7 @@ impl CaseIo {
                 obs.parent_pid = w.next().and_then(|p| p.parse().ok()).unwrap_or(0);
             }
             "pidmax" => obs.pid_max = rest.trim().parse().ok(),
+            "pid1" => self.pid1 = rest.trim().parse().ok(),
             "limit" => {
                 obs.process_limit = rest.rsplit(' ').next().and_then(|n| n.parse().ok());
             }
@@ -594,6 +609,21 @@ impl CaseIo {
             }
             "done" => self.done_at = Some(Instant::now()),
             _ => {}
+        }
+    }
+}
+
+/// Waits (a bounded poll) for the inner init of a case whose outer half was killed:
+/// it is re-parented to the grader when the grader is a subreaper, and must be
+/// reaped by pid (a wait for any child would take another case's init).
+fn reap_orphan(pid: i32) {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    let pid = nix::unistd::Pid::from_raw(pid);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    for _ in 0..1000 {
+        match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(2)),
+            _ => return,
         }
     }
 }

@@ -127,6 +127,15 @@ fn main() -> ExitCode {
             println!("seed {seed}: problem: {p}");
             failures.push(p.clone());
         }
+        // Every process a run started must be gone, zombies included: a grader that
+        // runs long (a class, this) would otherwise fill the process table.
+        let me = nix::unistd::getpid();
+        let left: Vec<_> = proclab_harness::proctree::subtree(me, &[]);
+        if !left.is_empty() {
+            let line = format!("seed {seed}: {} processes left after the run", left.len());
+            println!("{line}");
+            failures.push(line);
+        }
     }
     proclab_harness::sweep_children();
     let took = started.elapsed();
