@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::case::Visibility;
 use crate::grade::{CaseResult, Report};
+use crate::verdict::Failure;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -132,16 +133,7 @@ pub fn table(report: &Report, detail: Detail) -> String {
             if let Some(f) = &c.failure
                 && shown
             {
-                out.push_str(&format!("      ran: {}\n", c.command));
-                for line in f.details.lines() {
-                    out.push_str(&format!("      {line}\n"));
-                }
-                if let Some(h) = &c.hint {
-                    out.push_str(&format!("      hint: {h}\n"));
-                }
-                if let Some(s) = &c.section {
-                    out.push_str(&format!("      read: docs/src/{s}\n"));
-                }
+                out.push_str(&failure_detail(c, f));
             }
         }
     }
@@ -162,6 +154,42 @@ pub fn table(report: &Report, detail: Detail) -> String {
         for i in &report.ignored {
             out.push_str(&format!("  {i}\n"));
         }
+    }
+    out
+}
+
+/// Everything a student needs to understand one failure: the command to run again,
+/// how it ended, the diff, the class in plain words, the hints and the section.
+fn failure_detail(c: &CaseResult, f: &Failure) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("      ran:    {}\n", c.command));
+    if let Some((got, expected)) = &c.status {
+        let same = if got == expected { ", as expected" } else { "" };
+        out.push_str(&format!(
+            "      ended:  {got} (the reference: {expected}{same})\n"
+        ));
+    }
+    for line in f.details.lines() {
+        out.push_str(&format!("      {line}\n"));
+    }
+    out.push_str(&format!("      why:    {}\n", f.class.explain()));
+    if let Some(s) = f.symptom {
+        out.push_str(&format!("      also:   {}\n", s.explain()));
+    }
+    // The recognised mistake first, then the case's own hint, then the class's.
+    let mut hints: Vec<&str> = Vec::new();
+    if let Some(s) = f.symptom {
+        hints.push(s.hint());
+    }
+    if let Some(h) = &c.hint {
+        hints.push(h);
+    }
+    hints.extend(f.class.hint());
+    for h in hints {
+        out.push_str(&format!("      hint:   {h}\n"));
+    }
+    if let Some(s) = &c.section {
+        out.push_str(&format!("      read:   docs/src/{s}\n"));
     }
     out
 }
