@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::case::Visibility;
 use crate::grade::{CaseResult, Report};
-use crate::verdict::Failure;
+use crate::verdict::{Class, Failure};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -181,7 +181,10 @@ fn failure_detail(c: &CaseResult, f: &Failure) -> String {
     if let Some(s) = f.symptom {
         hints.push(s.hint());
     }
-    if let Some(h) = &c.hint {
+    // A case's hint is about the program's behaviour: no help while it cannot run.
+    if let Some(h) = &c.hint
+        && !matches!(f.class, Class::BuildFailed | Class::BadCase | Class::HarnessError)
+    {
         hints.push(h);
     }
     hints.extend(f.class.hint());

@@ -121,7 +121,12 @@ fn start(
             }
         }
     };
-    let config = notify::Config::default().with_poll_interval(opts.interval);
+    // The polling watcher keeps modification times in whole seconds: two saves in one
+    // second would look like one. A lab's folder is a few small files, so comparing
+    // their contents on every look costs next to nothing.
+    let config = notify::Config::default()
+        .with_poll_interval(opts.interval)
+        .with_compare_contents(true);
     let mut w = PollWatcher::new(handler(tx.clone()), config)
         .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
     w.watch(dir, RecursiveMode::Recursive)
