@@ -27,7 +27,8 @@ struct Hint {
 }
 
 pub fn file_path(root: &Path, lab: &Lab) -> PathBuf {
-    root.join("harness/hints").join(format!("{}.toml", lab.name))
+    root.join("harness/hints")
+        .join(format!("{}.toml", lab.name))
 }
 
 /// The lab's hints in level order (index 0 is level 1), or `None` without a file.
@@ -39,7 +40,9 @@ pub fn load(root: &Path, lab: &Lab) -> Result<Option<Vec<String>>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
-    parse(&text).map(Some).map_err(|e| format!("{}: {e}", path.display()))
+    parse(&text)
+        .map(Some)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn parse(text: &str) -> Result<Vec<String>, String> {
@@ -61,7 +64,10 @@ fn parse(text: &str) -> Result<Vec<String>, String> {
     if hints.is_empty() {
         return Err("no [[hint]] in the file".into());
     }
-    Ok(hints.into_iter().map(|h| h.text.trim().to_string()).collect())
+    Ok(hints
+        .into_iter()
+        .map(|h| h.text.trim().to_string())
+        .collect())
 }
 
 /// Three levels made from a failing public case, for a lab without a hints file.
@@ -74,7 +80,10 @@ pub fn derived(lab: &Lab, case: &CaseResult) -> Vec<String> {
             f.class.explain()
         ));
     }
-    match (&case.hint, case.failure.as_ref().and_then(|f| f.class.hint())) {
+    match (
+        &case.hint,
+        case.failure.as_ref().and_then(|f| f.class.hint()),
+    ) {
         (Some(h), _) => second.push_str(&format!("\n{h}")),
         (None, Some(h)) => second.push_str(&format!("\nAsk yourself: {h}")),
         (None, None) => {}
@@ -96,7 +105,12 @@ pub fn derived(lab: &Lab, case: &CaseResult) -> Vec<String> {
 
 /// The level to show: the one asked for (it must exist), else the one after the
 /// level last seen, staying on the last one once every level has been seen.
-pub fn choose(lab: &Lab, levels: usize, seen: Option<u32>, asked: Option<u32>) -> Result<u32, String> {
+pub fn choose(
+    lab: &Lab,
+    levels: usize,
+    seen: Option<u32>,
+    asked: Option<u32>,
+) -> Result<u32, String> {
     let n = levels as u32;
     match asked {
         Some(l) if l >= 1 && l <= n => Ok(l),
@@ -115,7 +129,11 @@ pub fn render(lab: &Lab, level: u32, levels: &[String], from_cases: bool) -> Str
         "hint {level} of {n} for {} ({}){}:\n\n",
         lab.folder(),
         lab.title,
-        if from_cases { ", from your first failing case" } else { "" }
+        if from_cases {
+            ", from your first failing case"
+        } else {
+            ""
+        }
     );
     for line in levels[level as usize - 1].lines() {
         out.push_str(&format!("  {line}\n"));
@@ -150,13 +168,15 @@ mod tests {
 
     #[test]
     fn levels_are_read_in_order() {
-        let h = parse("[[hint]]\nlevel = 2\ntext = \"b\"\n[[hint]]\nlevel = 1\ntext = \"a\"\n").unwrap();
+        let h = parse("[[hint]]\nlevel = 2\ntext = \"b\"\n[[hint]]\nlevel = 1\ntext = \"a\"\n")
+            .unwrap();
         assert_eq!(h, ["a", "b"]);
     }
 
     #[test]
     fn gaps_and_empty_texts_are_refused() {
-        let e = parse("[[hint]]\nlevel = 1\ntext = \"a\"\n[[hint]]\nlevel = 3\ntext = \"c\"\n").unwrap_err();
+        let e = parse("[[hint]]\nlevel = 1\ntext = \"a\"\n[[hint]]\nlevel = 3\ntext = \"c\"\n")
+            .unwrap_err();
         assert!(e.contains("expected level 2"), "{e}");
         assert!(parse("[[hint]]\nlevel = 1\ntext = \" \"\n").is_err());
         assert!(parse("[[hint]]\nlevel = 1\ntxt = \"a\"\n").is_err());

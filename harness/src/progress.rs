@@ -171,17 +171,22 @@ fn next_step(labs: &[LabProgress]) -> Option<Next> {
         return Some(Next {
             lab: l.lab.clone(),
             command: format!("just reset {}", l.lab),
-            why: format!("labs/{}/src/{}.rs is missing; reset brings back the stub", l.folder, l.lab),
+            why: format!(
+                "labs/{}/src/{}.rs is missing; reset brings back the stub",
+                l.folder, l.lab
+            ),
         });
     }
-    labs.iter().find(|l| l.state == State::Untouched).map(|l| Next {
-        lab: l.lab.clone(),
-        command: format!("just check {}", l.lab),
-        why: format!(
-            "the next lab you have not begun; read docs/src/{}.md first",
-            l.folder
-        ),
-    })
+    labs.iter()
+        .find(|l| l.state == State::Untouched)
+        .map(|l| Next {
+            lab: l.lab.clone(),
+            command: format!("just check {}", l.lab),
+            why: format!(
+                "the next lab you have not begun; read docs/src/{}.md first",
+                l.folder
+            ),
+        })
 }
 
 pub fn table(p: &Progress) -> String {

@@ -183,7 +183,10 @@ fn failure_detail(c: &CaseResult, f: &Failure) -> String {
     }
     // A case's hint is about the program's behaviour: no help while it cannot run.
     if let Some(h) = &c.hint
-        && !matches!(f.class, Class::BuildFailed | Class::BadCase | Class::HarnessError)
+        && !matches!(
+            f.class,
+            Class::BuildFailed | Class::BadCase | Class::HarnessError
+        )
     {
         hints.push(h);
     }
@@ -352,4 +355,75 @@ pub fn junit(report: &Report) -> String {
     }
     xml.to_string()
         .unwrap_or_else(|e| format!("<!-- cannot write JUnit XML: {e} -->"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Symptom;
+
+    fn failed(class: Class, symptom: Option<Symptom>) -> CaseResult {
+        CaseResult {
+            name: "cow".into(),
+            visibility: Visibility::Public,
+            description: "d".into(),
+            points: 1,
+            command: "cargo run -q -p fork -- cow".into(),
+            failure: Some(Failure {
+                class,
+                message: "m".into(),
+                details: "stdout:\n  +parent x\n".into(),
+                symptom,
+            }),
+            hint: Some("the case's own hint".into()),
+            section: Some("03-fork.md#exercise-cow".into()),
+            elapsed: std::time::Duration::ZERO,
+            skipped: None,
+            note: None,
+            status: Some(("exit 0".into(), "exit 0".into())),
+        }
+    }
+
+    #[test]
+    fn a_failure_shows_command_status_diff_class_hints_and_section() {
+        let c = failed(Class::Mismatch, Some(Symptom::OutputTwice));
+        let d = failure_detail(&c, c.failure.as_ref().unwrap());
+        let order = [
+            "ran:    cargo run -q -p fork -- cow",
+            "ended:  exit 0 (the reference: exit 0, as expected)",
+            "+parent x",
+            "why:    your program printed something other",
+            "also:   lines that the reference prints once",
+            "hint:   did the child fall into the parent's code?",
+            "hint:   the case's own hint",
+            "read:   docs/src/03-fork.md#exercise-cow",
+        ];
+        let mut at = 0;
+        for want in order {
+            let i = d[at..]
+                .find(want)
+                .unwrap_or_else(|| panic!("{want:?} after {at} in\n{d}"));
+            at += i + want.len();
+        }
+    }
+
+    #[test]
+    fn zombies_ask_whether_every_child_was_waited_for() {
+        let c = failed(Class::Zombies, None);
+        let d = failure_detail(&c, c.failure.as_ref().unwrap());
+        assert!(
+            d.contains("children it started had ended but were never waited for"),
+            "{d}"
+        );
+        assert!(d.contains("did every child get waited for?"), "{d}");
+        assert!(!d.contains("also:"), "{d}");
+    }
+
+    #[test]
+    fn a_build_failure_leaves_out_the_cases_hint() {
+        let c = failed(Class::BuildFailed, None);
+        let d = failure_detail(&c, c.failure.as_ref().unwrap());
+        assert!(!d.contains("the case's own hint"), "{d}");
+        assert!(d.contains("first compiler error"), "{d}");
+    }
 }

@@ -47,7 +47,10 @@ pub fn reset(root: &Path, lab: &Lab) -> Result<Done, String> {
     }
     if let Some(bytes) = &current {
         let backup = write_backup(root, lab, bytes).map_err(|e| {
-            format!("no backup could be written, so {} was left as it is: {e}", rel.display())
+            format!(
+                "no backup could be written, so {} was left as it is: {e}",
+                rel.display()
+            )
         })?;
         done.backup = Some(backup.strip_prefix(root).unwrap_or(&backup).to_path_buf());
     }
@@ -67,7 +70,11 @@ fn write_backup(root: &Path, lab: &Lab, bytes: &[u8]) -> Result<PathBuf, String>
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
     let base = format!("{}.rs.{stamp}", lab.name);
     for n in 1..100 {
-        let name = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let name = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         let path = dir.join(name);
         let mut f = match std::fs::OpenOptions::new()
             .write(true)
@@ -83,7 +90,10 @@ fn write_backup(root: &Path, lab: &Lab, bytes: &[u8]) -> Result<PathBuf, String>
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let back = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         if back != bytes {
-            return Err(format!("{}: the backup reads back differently", path.display()));
+            return Err(format!(
+                "{}: the backup reads back differently",
+                path.display()
+            ));
         }
         return Ok(path);
     }

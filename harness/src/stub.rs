@@ -11,7 +11,9 @@ use crate::labs::Lab;
 
 /// The student's file of a lab, relative to the repository: `labs/01-pids/src/pids.rs`.
 pub fn student_path(lab: &Lab) -> PathBuf {
-    Path::new("labs").join(lab.folder()).join(lab.student_file())
+    Path::new("labs")
+        .join(lab.folder())
+        .join(lab.student_file())
 }
 
 /// A stub as git holds it, and where it was found (for messages).

@@ -54,17 +54,39 @@ impl Class {
     pub fn explain(self) -> &'static str {
         match self {
             Class::BuildFailed => "the compiler rejected the lab, so none of its cases could run",
-            Class::NotImplemented => "your program reached a todo!() that is still waiting to be replaced by your code",
-            Class::Timeout => "your program was still busy when the case's deadline came, so the grader stopped it",
-            Class::Signaled => "a signal ended your program where the reference ends normally (or by another signal)",
-            Class::Exit => "your program ended with a different exit status from the reference's (101 means it panicked)",
-            Class::Mismatch => "your program printed something other than the reference did, or a line the grader waited for never came",
-            Class::Zombies => "your program exited while children it started had ended but were never waited for",
-            Class::LeftoverProcesses => "processes your program started were still alive after it exited",
-            Class::OutputLimit => "your program printed far more than any case needs, so its output was cut off",
-            Class::ProcessLimit => "your program made so many processes at once that the grader stopped the case",
-            Class::BadCase => "the case itself is broken; this is not your fault, tell your instructor",
-            Class::HarnessError => "the grader could not run the case on this machine; this is not your code's fault",
+            Class::NotImplemented => {
+                "your program reached a todo!() that is still waiting to be replaced by your code"
+            }
+            Class::Timeout => {
+                "your program was still busy when the case's deadline came, so the grader stopped it"
+            }
+            Class::Signaled => {
+                "a signal ended your program where the reference ends normally (or by another signal)"
+            }
+            Class::Exit => {
+                "your program ended with a different exit status from the reference's (101 means it panicked)"
+            }
+            Class::Mismatch => {
+                "your program printed something other than the reference did, or a line the grader waited for never came"
+            }
+            Class::Zombies => {
+                "your program exited while children it started had ended but were never waited for"
+            }
+            Class::LeftoverProcesses => {
+                "processes your program started were still alive after it exited"
+            }
+            Class::OutputLimit => {
+                "your program printed far more than any case needs, so its output was cut off"
+            }
+            Class::ProcessLimit => {
+                "your program made so many processes at once that the grader stopped the case"
+            }
+            Class::BadCase => {
+                "the case itself is broken; this is not your fault, tell your instructor"
+            }
+            Class::HarnessError => {
+                "the grader could not run the case on this machine; this is not your code's fault"
+            }
         }
     }
 
@@ -72,15 +94,31 @@ impl Class {
     /// the case's own hint says more.
     pub fn hint(self) -> Option<&'static str> {
         match self {
-            Class::BuildFailed => Some("read the first compiler error from the top; later ones often follow from it"),
+            Class::BuildFailed => {
+                Some("read the first compiler error from the top; later ones often follow from it")
+            }
             Class::NotImplemented => Some("replace the todo!() named above with your code"),
-            Class::Timeout => Some("is someone waiting for something that never comes: a pipe end still open, a child never reaped, a line never printed?"),
-            Class::Signaled => Some("did something panic in a child, or did a signal arrive that the reference handles or ignores?"),
-            Class::Exit => Some("does every path end with the exit code the chapter asks for, and does nothing unwrap() an error?"),
-            Class::Zombies => Some("did every child get waited for? every fork needs a waitpid in the parent"),
-            Class::LeftoverProcesses => Some("does every child end (leave or exec) and does the parent wait for it before it exits?"),
-            Class::OutputLimit => Some("is a loop printing without end, or a child looping back into the parent's code?"),
-            Class::ProcessLimit => Some("does a child go on looping and fork again? a child should leave() when its work is done"),
+            Class::Timeout => Some(
+                "is someone waiting for something that never comes: a pipe end still open, a child never reaped, a line never printed?",
+            ),
+            Class::Signaled => Some(
+                "did something panic in a child, or did a signal arrive that the reference handles or ignores?",
+            ),
+            Class::Exit => Some(
+                "does every path end with the exit code the chapter asks for, and does nothing unwrap() an error?",
+            ),
+            Class::Zombies => {
+                Some("did every child get waited for? every fork needs a waitpid in the parent")
+            }
+            Class::LeftoverProcesses => Some(
+                "does every child end (leave or exec) and does the parent wait for it before it exits?",
+            ),
+            Class::OutputLimit => Some(
+                "is a loop printing without end, or a child looping back into the parent's code?",
+            ),
+            Class::ProcessLimit => Some(
+                "does a child go on looping and fork again? a child should leave() when its work is done",
+            ),
             Class::Mismatch | Class::BadCase | Class::HarnessError => None,
         }
     }
@@ -103,7 +141,9 @@ impl Symptom {
 
     pub fn hint(self) -> &'static str {
         match self {
-            Symptom::OutputTwice => "did the child fall into the parent's code? a child that does not exec must end with leave(), never return; and text still buffered at fork is printed by both",
+            Symptom::OutputTwice => {
+                "did the child fall into the parent's code? a child that does not exec must end with leave(), never return; and text still buffered at fork is printed by both"
+            }
         }
     }
 }
@@ -394,15 +434,27 @@ mod tests {
             "child global=5\nparent global=5\nparent global=0\n"
         ));
         // A list the reference prints several times may be longer or shorter.
-        assert!(!repeats_expected("pid=<P1>\npid=1\n", "pid=<P1>\npid=<P2>\npid=1\n"));
+        assert!(!repeats_expected(
+            "pid=<P1>\npid=1\n",
+            "pid=<P1>\npid=<P2>\npid=1\n"
+        ));
     }
 
     #[test]
     fn every_class_has_a_sentence() {
         for c in [
-            Class::BuildFailed, Class::NotImplemented, Class::Timeout, Class::Signaled,
-            Class::Exit, Class::Mismatch, Class::Zombies, Class::LeftoverProcesses,
-            Class::OutputLimit, Class::ProcessLimit, Class::BadCase, Class::HarnessError,
+            Class::BuildFailed,
+            Class::NotImplemented,
+            Class::Timeout,
+            Class::Signaled,
+            Class::Exit,
+            Class::Mismatch,
+            Class::Zombies,
+            Class::LeftoverProcesses,
+            Class::OutputLimit,
+            Class::ProcessLimit,
+            Class::BadCase,
+            Class::HarnessError,
         ] {
             assert!(c.explain().len() > 20, "{c:?}");
         }

@@ -82,7 +82,9 @@ pub fn events_unreliable(dir: &Path) -> Option<String> {
         FUSE => "FUSE",
         _ => return None,
     };
-    Some(format!("the folder is on a {name} file system, where file events may not arrive"))
+    Some(format!(
+        "the folder is on a {name} file system, where file events may not arrive"
+    ))
 }
 
 fn handler(tx: Sender<Msg>) -> impl Fn(notify::Result<notify::Event>) + Send + 'static {
@@ -172,7 +174,9 @@ pub fn watch(base: &Options, lab: &Lab, opts: &WatchOptions) -> Result<(), Strin
     if !dir.is_dir() {
         return Err(format!("labs/{} does not exist", lab.folder()));
     }
-    let dir = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     let (tx, rx) = mpsc::channel();
     stop_on_signals(tx.clone())?;
     let (_watcher, backend) = start(&dir, opts, &tx)?;
@@ -196,7 +200,10 @@ pub fn watch(base: &Options, lab: &Lab, opts: &WatchOptions) -> Result<(), Strin
                 format!(" after a change to {}", names.join(", "))
             }
         };
-        out.push_str(&format!("== proclab watch: check {}, run {run}{what} ==\n", lab.name));
+        out.push_str(&format!(
+            "== proclab watch: check {}, run {run}{what} ==\n",
+            lab.name
+        ));
         print_now(&out);
         let text = match grade::grade(&check) {
             Ok(r) => report::table(&r, report::Detail::Public),
@@ -205,10 +212,9 @@ pub fn watch(base: &Options, lab: &Lab, opts: &WatchOptions) -> Result<(), Strin
         crate::sweep_children();
         let how = match &backend {
             Backend::Native => "file events".to_string(),
-            Backend::Poll { why } => format!(
-                "polling every {} ms: {why}",
-                opts.interval.as_millis()
-            ),
+            Backend::Poll { why } => {
+                format!("polling every {} ms: {why}", opts.interval.as_millis())
+            }
         };
         print_now(&format!(
             "{text}\nwatching labs/{} ({how}); save a file to check again, Ctrl-C to stop\n",
@@ -235,7 +241,14 @@ mod tests {
 
     #[test]
     fn editor_droppings_are_not_changes() {
-        for p in [".pids.rs.swp", "pids.rs~", "4913", "#pids.rs#", "target/debug/x", ".git/index"] {
+        for p in [
+            ".pids.rs.swp",
+            "pids.rs~",
+            "4913",
+            "#pids.rs#",
+            "target/debug/x",
+            ".git/index",
+        ] {
             assert!(!interesting(Path::new(p)), "{p}");
         }
         assert!(interesting(Path::new("/w/labs/01-pids/src/pids.rs")));

@@ -24,7 +24,8 @@ name = "exec"
 title = "Running a new program with exec"
 "#;
 
-const STUB: &str = "pub fn ids() {\n    // BEGIN STUDENT CODE\n    todo!()\n    // END STUDENT CODE\n}\n";
+const STUB: &str =
+    "pub fn ids() {\n    // BEGIN STUDENT CODE\n    todo!()\n    // END STUDENT CODE\n}\n";
 
 const HINTS: &str = r#"
 [[hint]]
@@ -129,7 +130,10 @@ fn hint_levels_advance_stay_on_the_last_and_can_be_chosen() {
         .args(["hint", "01", "1"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("first: think about it").and(predicate::str::contains("more specific")));
+        .stdout(
+            predicate::str::contains("first: think about it")
+                .and(predicate::str::contains("more specific")),
+        );
     // Asking for level 1 is remembered: the next one is level 2.
     r.proclab()
         .args(["hint", "01-pids"])
@@ -140,19 +144,31 @@ fn hint_levels_advance_stay_on_the_last_and_can_be_chosen() {
         .args(["hint", "pids", "3"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("third: the answer").and(predicate::str::contains("most specific")));
+        .stdout(
+            predicate::str::contains("third: the answer")
+                .and(predicate::str::contains("most specific")),
+        );
 }
 
 #[test]
 fn hint_bad_input_is_one_line_and_exit_2() {
     let r = Repo::new(true);
     r.write("harness/hints/pids.toml", HINTS);
-    one_line_error(r.proclab().args(["hint", "pids", "4"]), "there is no level 4");
+    one_line_error(
+        r.proclab().args(["hint", "pids", "4"]),
+        "there is no level 4",
+    );
     one_line_error(r.proclab().args(["hint", "pids", "0"]), "'0'");
     one_line_error(r.proclab().args(["hint", "pids", "two"]), "'two'");
-    one_line_error(r.proclab().args(["hint", "nosuch"]), "unknown lab \"nosuch\"");
+    one_line_error(
+        r.proclab().args(["hint", "nosuch"]),
+        "unknown lab \"nosuch\"",
+    );
     one_line_error(r.proclab().arg("hint"), "LAB");
-    r.write("harness/hints/pids.toml", "[[hint]]\nlevel = 2\ntext = \"x\"\n");
+    r.write(
+        "harness/hints/pids.toml",
+        "[[hint]]\nlevel = 2\ntext = \"x\"\n",
+    );
     one_line_error(r.proclab().args(["hint", "pids"]), "hints/pids.toml");
 }
 
@@ -172,7 +188,11 @@ fn hint_without_a_file_comes_from_the_first_failing_case() {
         assert!(text.contains(want), "{want}: {text}");
     }
     let out = r.proclab().args(["hint", "pids", "3"]).assert().success();
-    assert!(stdout(&out).contains("cargo run -q -p pids -- ids"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("cargo run -q -p pids -- ids"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -195,7 +215,10 @@ fn progress_tells_untouched_from_started_and_says_what_next() {
     let r = Repo::new(true);
     let out = r.proclab().arg("progress").assert().success();
     let text = stdout(&out);
-    assert!(text.contains("01-pids") && text.contains("untouched"), "{text}");
+    assert!(
+        text.contains("01-pids") && text.contains("untouched"),
+        "{text}"
+    );
     assert!(text.contains("next: just check pids"), "{text}");
 
     r.write("labs/02-exec/src/exec.rs", "pub fn ids() { /* mine */ }\n");
@@ -229,7 +252,11 @@ fn progress_says_a_missing_file_is_reset_and_skips_absent_labs() {
 fn progress_without_git_says_it_cannot_compare() {
     let r = Repo::new(false);
     let out = r.proclab().arg("progress").assert().success();
-    assert!(stdout(&out).contains("note: cannot compare with the stubs"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("note: cannot compare with the stubs"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -260,14 +287,20 @@ fn reset_backs_up_the_students_file_then_restores_the_first_commits_stub() {
     let out = r.proclab().args(["reset", "pids"]).assert().success();
     let text = stdout(&out);
     assert!(text.contains("the first commit"), "{text}");
-    assert!(text.contains("to undo: cp .proclab/backups/01-pids/pids.rs."), "{text}");
+    assert!(
+        text.contains("to undo: cp .proclab/backups/01-pids/pids.rs."),
+        "{text}"
+    );
     assert_eq!(r.read("labs/01-pids/src/pids.rs"), STUB);
     let backups: Vec<PathBuf> = std::fs::read_dir(r.path().join(".proclab/backups/01-pids"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
-    assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), "latest work\n");
+    assert_eq!(
+        std::fs::read_to_string(&backups[0]).unwrap(),
+        "latest work\n"
+    );
 
     // Again: nothing to do, no second backup.
     r.proclab()
@@ -275,7 +308,12 @@ fn reset_backs_up_the_students_file_then_restores_the_first_commits_stub() {
         .assert()
         .success()
         .stdout(predicate::str::contains("nothing to do"));
-    assert_eq!(std::fs::read_dir(r.path().join(".proclab/backups/01-pids")).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(r.path().join(".proclab/backups/01-pids"))
+            .unwrap()
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -283,7 +321,10 @@ fn reset_refuses_when_no_backup_can_be_written() {
     let r = Repo::new(true);
     r.write("labs/01-pids/src/pids.rs", "precious work\n");
     r.write(".proclab", "a file where the folder should be");
-    one_line_error(r.proclab().args(["reset", "pids"]), "no backup could be written");
+    one_line_error(
+        r.proclab().args(["reset", "pids"]),
+        "no backup could be written",
+    );
     assert_eq!(r.read("labs/01-pids/src/pids.rs"), "precious work\n");
 }
 
@@ -312,7 +353,10 @@ fn reset_failures_name_the_problem() {
         "harness/labs.toml",
         &format!("{LABS}\n[[lab]]\nnumber = 3\nname = \"fork\"\ntitle = \"t\"\n"),
     );
-    one_line_error(r.proclab().args(["reset", "fork"]), "in neither the first commit nor HEAD");
+    one_line_error(
+        r.proclab().args(["reset", "fork"]),
+        "in neither the first commit nor HEAD",
+    );
     one_line_error(r.proclab().args(["reset", "nosuch"]), "unknown lab");
     one_line_error(r.proclab().arg("reset"), "LAB");
 }
@@ -429,9 +473,15 @@ fn watch_reruns_the_check_on_save_when_polling() {
 fn watch_bad_input_is_one_line_and_exit_2() {
     let r = Repo::new(true);
     one_line_error(r.proclab().args(["watch", "nosuch"]), "unknown lab");
-    one_line_error(r.proclab().args(["watch", "pids", "--interval-ms", "0"]), "'0'");
+    one_line_error(
+        r.proclab().args(["watch", "pids", "--interval-ms", "0"]),
+        "'0'",
+    );
     std::fs::remove_dir_all(r.path().join("labs/02-exec")).unwrap();
-    one_line_error(r.proclab().args(["watch", "exec"]), "labs/02-exec does not exist");
+    one_line_error(
+        r.proclab().args(["watch", "exec"]),
+        "labs/02-exec does not exist",
+    );
 }
 
 // ------------------------------------------------------------------------- handout
@@ -455,7 +505,14 @@ fn the_commands_work_inside_a_handout() {
     };
     let out = run(&["progress", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert!(v["labs"].as_array().unwrap().iter().all(|l| l["state"] == "untouched"), "{v}");
+    assert!(
+        v["labs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["state"] == "untouched"),
+        "{v}"
+    );
     assert_eq!(v["next"]["command"], "just check pids", "{v}");
     run(&["hint", "fork"]).stdout(predicate::str::contains("hint 1 of 3"));
     let file = dest.join("labs/03-fork/src/fork.rs");

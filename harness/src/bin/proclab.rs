@@ -197,11 +197,20 @@ fn hint(opts: &grade::Options, wanted: &str, asked: Option<u32>) -> Result<(), S
         }
     };
     let mut st = state::load(&opts.root);
-    let level = hints::choose(&lab, levels.len(), st.hints_seen.get(&lab.name).copied(), asked)?;
+    let level = hints::choose(
+        &lab,
+        levels.len(),
+        st.hints_seen.get(&lab.name).copied(),
+        asked,
+    )?;
     print!("{}", hints::render(&lab, level, &levels, from_cases));
     st.hints_seen.insert(lab.name.clone(), level);
     if let Err(e) = state::save(&opts.root, &st) {
-        eprintln!("proclab: could not remember the hint level ({e}); `just hint {} {}` shows the next one", lab.name, level + 1);
+        eprintln!(
+            "proclab: could not remember the hint level ({e}); `just hint {} {}` shows the next one",
+            lab.name,
+            level + 1
+        );
     }
     Ok(())
 }
