@@ -9,6 +9,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
@@ -136,17 +138,21 @@ fn start(
     Ok((Box::new(w), Backend::Poll { why: reason }))
 }
 
-/// Sends `Stop` on SIGINT (Ctrl-C) and SIGTERM.
-fn stop_on_signals(tx: Sender<Msg>) -> Result<(), String> {
+/// Sends `Stop` on SIGINT (Ctrl-C) and SIGTERM, and raises the returned flag at once,
+/// so that a run the signal cut short (cargo got the Ctrl-C too) is not reported.
+fn stop_on_signals(tx: Sender<Msg>) -> Result<Arc<AtomicBool>, String> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
         .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
+    let stopping = Arc::new(AtomicBool::new(false));
+    let flag = stopping.clone();
     std::thread::spawn(move || {
         if signals.forever().next().is_some() {
+            flag.store(true, Ordering::SeqCst);
             let _ = tx.send(Msg::Stop);
         }
     });
-    Ok(())
+    Ok(stopping)
 }
 
 /// Waits for the next burst of changes to end; `None` means stop.
@@ -178,7 +184,7 @@ pub fn watch(base: &Options, lab: &Lab, opts: &WatchOptions) -> Result<(), Strin
         .canonicalize()
         .map_err(|e| format!("{}: {e}", dir.display()))?;
     let (tx, rx) = mpsc::channel();
-    stop_on_signals(tx.clone())?;
+    let stopping = stop_on_signals(tx.clone())?;
     let (_watcher, backend) = start(&dir, opts, &tx)?;
     let mut check = base.clone();
     check.labs = vec![lab.name.clone()];
@@ -210,6 +216,9 @@ pub fn watch(base: &Options, lab: &Lab, opts: &WatchOptions) -> Result<(), Strin
             Err(e) => format!("cannot check: {e}\n"),
         };
         crate::sweep_children();
+        if stopping.load(Ordering::SeqCst) {
+            break;
+        }
         let how = match &backend {
             Backend::Native => "file events".to_string(),
             Backend::Poll { why } => {
