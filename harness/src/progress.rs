@@ -155,9 +155,10 @@ fn next_step(labs: &[LabProgress]) -> Option<Next> {
     if let Some(l) = labs.iter().find(|l| l.state == State::Started) {
         let why = match &l.first_failing {
             Some(f) => format!(
-                "you started it; {} of {} public points so far, first failing case: {f}",
+                "you started it; {} of {} public points so far, first failing case: {f}; stuck? just hint {}",
                 l.score.unwrap_or(0),
-                l.max_score
+                l.max_score,
+                l.lab
             ),
             None => "you started it".to_string(),
         };

@@ -89,15 +89,18 @@ pub fn events_unreliable(dir: &Path) -> Option<String> {
     ))
 }
 
-fn handler(tx: Sender<Msg>) -> impl Fn(notify::Result<notify::Event>) + Send + 'static {
-    move |res: notify::Result<notify::Event>| {
+/// Passes the interesting changes of file events on to the watch loop.
+struct Forward(Sender<Msg>);
+
+impl notify::EventHandler for Forward {
+    fn handle_event(&mut self, res: notify::Result<notify::Event>) {
         let Ok(event) = res else { return };
         if matches!(event.kind, EventKind::Access(_) | EventKind::Other) {
             return;
         }
         let paths: Vec<PathBuf> = event.paths.into_iter().filter(|p| interesting(p)).collect();
         if !paths.is_empty() {
-            let _ = tx.send(Msg::Changed(paths));
+            let _ = self.0.send(Msg::Changed(paths));
         }
     }
 }
@@ -109,6 +112,18 @@ fn start(
     opts: &WatchOptions,
     tx: &Sender<Msg>,
 ) -> Result<(Box<dyn Watcher>, Backend), String> {
+    start_with(dir, opts, tx, |h| {
+        RecommendedWatcher::new(h, notify::Config::default())
+    })
+}
+
+/// [`start`] with the native watcher made by `native` (a test makes one that fails).
+fn start_with<W: Watcher + 'static>(
+    dir: &Path,
+    opts: &WatchOptions,
+    tx: &Sender<Msg>,
+    native: impl FnOnce(Forward) -> notify::Result<W>,
+) -> Result<(Box<dyn Watcher>, Backend), String> {
     let poll_reason = if opts.poll {
         Some("asked for with --poll".to_string())
     } else {
@@ -117,7 +132,7 @@ fn start(
     let reason = match poll_reason {
         Some(why) => why,
         None => {
-            let native = RecommendedWatcher::new(handler(tx.clone()), notify::Config::default())
+            let native = native(Forward(tx.clone()))
                 .and_then(|mut w| w.watch(dir, RecursiveMode::Recursive).map(|_| w));
             match native {
                 Ok(w) => return Ok((Box::new(w), Backend::Native)),
@@ -131,7 +146,7 @@ fn start(
     let config = notify::Config::default()
         .with_poll_interval(opts.interval)
         .with_compare_contents(true);
-    let mut w = PollWatcher::new(handler(tx.clone()), config)
+    let mut w = PollWatcher::new(Forward(tx.clone()), config)
         .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
     w.watch(dir, RecursiveMode::Recursive)
         .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
@@ -261,6 +276,38 @@ mod tests {
             assert!(!interesting(Path::new(p)), "{p}");
         }
         assert!(interesting(Path::new("/w/labs/01-pids/src/pids.rs")));
+    }
+
+    #[test]
+    fn a_native_watcher_that_cannot_start_falls_back_to_polling() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = WatchOptions {
+            poll: false,
+            interval: Duration::from_millis(20),
+            debounce: Duration::from_millis(20),
+            clear: false,
+        };
+        let (tx, rx) = mpsc::channel();
+        let (_w, backend) = start_with::<RecommendedWatcher>(dir.path(), &opts, &tx, |_| {
+            Err(notify::Error::generic("inotify limit reached"))
+        })
+        .unwrap();
+        match backend {
+            Backend::Poll { why } => assert!(why.contains("inotify limit reached"), "{why}"),
+            Backend::Native => panic!("no fallback"),
+        }
+        // The polling watcher sees a new file (bounded wait).
+        std::fs::write(dir.path().join("pids.rs"), "x").unwrap();
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Msg::Changed(paths)) => assert!(paths[0].ends_with("pids.rs"), "{paths:?}"),
+            _ => panic!("the polling watcher saw nothing"),
+        }
+    }
+
+    #[test]
+    fn a_local_folder_has_reliable_events() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(events_unreliable(dir.path()), None);
     }
 
     #[test]
