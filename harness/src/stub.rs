@@ -45,6 +45,15 @@ pub fn pristine(root: &Path, lab: &Lab) -> Result<Pristine, String> {
     let rel = student_path(lab);
     let out = git(root, &["rev-list", "--max-parents=0", "HEAD"])?;
     if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        if said.contains("dubious ownership") {
+            // A folder owned by someone else (a container's bind mount, a copy).
+            return Err(format!(
+                "git does not trust {} (another user owns it); to allow it: git config --global --add safe.directory {}",
+                root.display(),
+                root.display()
+            ));
+        }
         return Err(format!(
             "{} has no git history to take the pristine stub from ({})",
             root.display(),

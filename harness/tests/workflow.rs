@@ -498,7 +498,10 @@ fn the_commands_work_inside_a_handout() {
     let dest = dir.path().join("handout");
     proclab_harness::handout::make_handout(&root, &dest).unwrap();
     assert!(!dest.join("solutions").exists());
-    assert!(!dest.join("harness/tests/stubs.rs").exists(), "a student's work may warn");
+    assert!(
+        !dest.join("harness/tests/stubs.rs").exists(),
+        "a student's work may warn"
+    );
     assert!(dest.join("harness/hints/fork.toml").is_file());
     assert!(dest.join(".devcontainer/devcontainer.json").is_file());
     let run = |args: &[&str]| {
