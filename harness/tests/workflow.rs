@@ -527,3 +527,41 @@ fn the_commands_work_inside_a_handout() {
     run(&["reset", "fork"]).stdout(predicate::str::contains("the first commit"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), stub);
 }
+
+/// From a fresh handout to a passing lab: the reference's student file in place of
+/// the stub makes the lab pass, and `progress` sends the student on to the next one.
+#[test]
+fn a_finished_lab_shows_as_passing_and_the_next_one_is_named() {
+    let root = proclab_harness::repo_root();
+    if !root.join("harness/handout").is_dir() || !root.join("solutions/01-pids").is_dir() {
+        return; // a handout has neither templates nor solutions
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("handout");
+    proclab_harness::handout::make_handout(&root, &dest).unwrap();
+    std::fs::copy(
+        root.join("solutions/01-pids/src/pids.rs"),
+        dest.join("labs/01-pids/src/pids.rs"),
+    )
+    .unwrap();
+    // A target of its own: the handout's lab binaries have the same names as this
+    // workspace's, and tests running beside this one use those.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("proclab-handout-tests");
+    let out = Command::cargo_bin("proclab")
+        .unwrap()
+        .arg("--root")
+        .arg(&dest)
+        .args(["progress", "--format", "json"])
+        .env("CARGO_TARGET_DIR", &target)
+        .timeout(Duration::from_secs(600))
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["labs"][0]["state"], "passes", "{v}");
+    assert_eq!(v["labs"][0]["score"], v["labs"][0]["max_score"], "{v}");
+    assert_eq!(v["labs"][1]["state"], "untouched", "{v}");
+    assert_eq!(v["next"]["command"], "just check exec", "{v}");
+}
