@@ -348,6 +348,16 @@ fn reset_failures_name_the_problem() {
     assert_eq!(no_git.read("labs/01-pids/src/pids.rs"), "work\n");
 
     let r = Repo::new(true);
+    r.write("labs/01-pids/src/pids.rs", "work\n");
+    let empty = tempfile::tempdir().unwrap();
+    one_line_error(
+        r.proclab()
+            .args(["reset", "pids"])
+            .env("PATH", empty.path()),
+        "cannot run git",
+    );
+    assert_eq!(r.read("labs/01-pids/src/pids.rs"), "work\n");
+
     r.write("labs/03-fork/src/fork.rs", "never committed\n");
     r.write(
         "harness/labs.toml",
