@@ -146,6 +146,17 @@ pub fn table(report: &Report, detail: Detail) -> String {
     if detail == Detail::Summary && !report.all_passed() {
         out.push_str("details of one lab's failures: just check LAB (cargo grade --lab LAB)\n");
     }
+    if let [lab] = report.labs.as_slice()
+        && detail != Detail::Summary
+        && report.submission.is_none()
+        && !report.reference
+        && lab.cases.iter().any(|c| c.failure.is_some())
+    {
+        out.push_str(&format!(
+            "stuck? just hint {} gives a hint, more specific each time you ask\n",
+            lab.lab.name
+        ));
+    }
     for p in &report.problems {
         out.push_str(&format!("problem: {p}\n"));
     }

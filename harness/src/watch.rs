@@ -227,6 +227,16 @@ pub fn watch(base: &Options, lab: &Lab, opts: &WatchOptions) -> Result<(), Strin
         ));
         print_now(&out);
         let text = match grade::grade(&check) {
+            Ok(r)
+                if r.all_passed()
+                    && r.problems.is_empty()
+                    && r.labs.iter().all(|l| !l.cases.is_empty()) =>
+            {
+                format!(
+                    "{}every public case passes: `just progress` shows what comes next\n",
+                    report::table(&r, report::Detail::Public)
+                )
+            }
             Ok(r) => report::table(&r, report::Detail::Public),
             Err(e) => format!("cannot check: {e}\n"),
         };
