@@ -208,7 +208,13 @@ pub fn table(p: &Progress) -> String {
             l.state.word()
         ));
     }
-    out.push('\n');
+    let passing = p.labs.iter().filter(|l| l.state == State::Passes).count();
+    let earned: u32 = p.labs.iter().filter_map(|l| l.score).sum();
+    let max: u32 = p.labs.iter().map(|l| l.max_score).sum();
+    out.push_str(&format!(
+        "\n{passing} of {} labs pass; {earned} / {max} public points\n",
+        p.labs.len()
+    ));
     match &p.next {
         Some(n) => out.push_str(&format!("next: {}   ({})\n", n.command, n.why)),
         None => out.push_str(
