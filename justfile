@@ -13,6 +13,22 @@ grade *ARGS:
 check LAB:
     cargo grade --lab {{LAB}} --public-only
 
+# the next hint for a lab, each more specific than the last (or a level: just hint fork 2)
+hint LAB LEVEL="":
+    cargo proclab hint {{LAB}} {{LEVEL}}
+
+# check a lab again on every save (add --poll where saves go unnoticed: WSL /mnt, NFS)
+watch LAB *ARGS:
+    cargo proclab watch {{LAB}} {{ARGS}}
+
+# which labs pass, which you started, and what to do next (add --format json)
+progress *ARGS:
+    cargo proclab progress {{ARGS}}
+
+# put a lab's pristine stub back; your file is saved in .proclab/backups/ first
+reset LAB:
+    cargo proclab reset {{LAB}}
+
 # grade the reference solutions (instructors; they must score full marks)
 reference *ARGS:
     cargo grade --reference {{ARGS}}

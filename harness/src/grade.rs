@@ -62,6 +62,9 @@ pub struct CaseResult {
     pub skipped: Option<String>,
     /// Something the student should know about how the case was graded here.
     pub note: Option<String>,
+    /// How the program ended and how the reference ends (`exit 0`, `signal SIGKILL`),
+    /// where the case ran.
+    pub status: Option<(String, String)>,
 }
 
 impl CaseResult {
@@ -257,18 +260,22 @@ pub fn judge_case(
     }
     let outside_ns = runner.contain.tier != crate::contain::Tier::Namespaces;
     let path = snapshot_variant(root, lab, case, plan.unprivileged_variant, outside_ns);
+    let mut status = None;
     let failure = match load_snapshot(&path) {
         Err(e) => Some(Failure {
             class: Class::BadCase,
             message: format!("no usable snapshot ({e}); an instructor runs `just bless`"),
             details: String::new(),
+            symptom: None,
         }),
         Ok(expected) => {
             let (obs, actual) = observe(runner, program, case);
+            status = Some((actual.status.clone(), expected.status.clone()));
             verdict::judge(case, &obs, &actual, &expected)
         }
     };
     let mut r = result_of(lab, case, failure, started.elapsed());
+    r.status = status;
     if plan.unprivileged_variant {
         r.note = Some(UNPRIVILEGED_NOTE.to_string());
     }
@@ -288,6 +295,7 @@ fn result_of(lab: &Lab, case: &Case, failure: Option<Failure>, elapsed: Duration
         elapsed,
         skipped: None,
         note: None,
+        status: None,
     }
 }
 
@@ -459,6 +467,7 @@ pub fn grade_built(opts: &Options, programs: &[(&Lab, Built)]) -> Report {
                         class: Class::BuildFailed,
                         message,
                         details: errors.clone(),
+                        symptom: None,
                     };
                     lab_result
                         .cases

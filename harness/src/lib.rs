@@ -13,7 +13,10 @@
 //! - [`report`]: the table and the JSON;
 //! - [`submission`] and [`class`]: grading other checkouts, one or a whole class;
 //! - [`handout`]: the students' repository and the Gradescope autograder;
-//! - [`bugs`]: the bug fixtures that prove the cases catch wrong solutions.
+//! - [`bugs`]: the bug fixtures that prove the cases catch wrong solutions;
+//! - the student's own commands (the `proclab` binary): [`hints`], [`watch`],
+//!   [`progress`] and [`reset`], with [`stub`] (the pristine stubs, from git) and
+//!   [`state`] (what they remember, in `.proclab/`).
 
 pub mod bugs;
 pub mod build;
@@ -22,17 +25,23 @@ pub mod class;
 pub mod contain;
 pub mod grade;
 pub mod handout;
+pub mod hints;
 pub mod init;
 pub mod labs;
 pub mod normalize;
 pub mod proctree;
+pub mod progress;
 pub mod report;
+pub mod reset;
 pub mod run;
 pub mod scratch;
+pub mod state;
+pub mod stub;
 pub mod submission;
 pub mod transcript;
 pub mod userns;
 pub mod verdict;
+pub mod watch;
 
 use std::path::PathBuf;
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::case::Visibility;
 use crate::grade::{CaseResult, Report};
+use crate::verdict::{Class, Failure};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -132,16 +133,7 @@ pub fn table(report: &Report, detail: Detail) -> String {
             if let Some(f) = &c.failure
                 && shown
             {
-                out.push_str(&format!("      ran: {}\n", c.command));
-                for line in f.details.lines() {
-                    out.push_str(&format!("      {line}\n"));
-                }
-                if let Some(h) = &c.hint {
-                    out.push_str(&format!("      hint: {h}\n"));
-                }
-                if let Some(s) = &c.section {
-                    out.push_str(&format!("      read: docs/src/{s}\n"));
-                }
+                out.push_str(&failure_detail(c, f));
             }
         }
     }
@@ -154,6 +146,17 @@ pub fn table(report: &Report, detail: Detail) -> String {
     if detail == Detail::Summary && !report.all_passed() {
         out.push_str("details of one lab's failures: just check LAB (cargo grade --lab LAB)\n");
     }
+    if let [lab] = report.labs.as_slice()
+        && detail != Detail::Summary
+        && report.submission.is_none()
+        && !report.reference
+        && lab.cases.iter().any(|c| c.failure.is_some())
+    {
+        out.push_str(&format!(
+            "stuck? just hint {} gives a hint, more specific each time you ask\n",
+            lab.lab.name
+        ));
+    }
     for p in &report.problems {
         out.push_str(&format!("problem: {p}\n"));
     }
@@ -162,6 +165,48 @@ pub fn table(report: &Report, detail: Detail) -> String {
         for i in &report.ignored {
             out.push_str(&format!("  {i}\n"));
         }
+    }
+    out
+}
+
+/// Everything a student needs to understand one failure: the command to run again,
+/// how it ended, the diff, the class in plain words, the hints and the section.
+fn failure_detail(c: &CaseResult, f: &Failure) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("      ran:    {}\n", c.command));
+    if let Some((got, expected)) = &c.status {
+        let same = if got == expected { ", as expected" } else { "" };
+        out.push_str(&format!(
+            "      ended:  {got} (the reference: {expected}{same})\n"
+        ));
+    }
+    for line in f.details.lines() {
+        out.push_str(&format!("      {line}\n"));
+    }
+    out.push_str(&format!("      why:    {}\n", f.class.explain()));
+    if let Some(s) = f.symptom {
+        out.push_str(&format!("      also:   {}\n", s.explain()));
+    }
+    // The recognised mistake first, then the case's own hint, then the class's.
+    let mut hints: Vec<&str> = Vec::new();
+    if let Some(s) = f.symptom {
+        hints.push(s.hint());
+    }
+    // A case's hint is about the program's behaviour: no help while it cannot run.
+    if let Some(h) = &c.hint
+        && !matches!(
+            f.class,
+            Class::BuildFailed | Class::BadCase | Class::HarnessError
+        )
+    {
+        hints.push(h);
+    }
+    hints.extend(f.class.hint());
+    for h in hints {
+        out.push_str(&format!("      hint:   {h}\n"));
+    }
+    if let Some(s) = &c.section {
+        out.push_str(&format!("      read:   docs/src/{s}\n"));
     }
     out
 }
@@ -321,4 +366,75 @@ pub fn junit(report: &Report) -> String {
     }
     xml.to_string()
         .unwrap_or_else(|e| format!("<!-- cannot write JUnit XML: {e} -->"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Symptom;
+
+    fn failed(class: Class, symptom: Option<Symptom>) -> CaseResult {
+        CaseResult {
+            name: "cow".into(),
+            visibility: Visibility::Public,
+            description: "d".into(),
+            points: 1,
+            command: "cargo run -q -p fork -- cow".into(),
+            failure: Some(Failure {
+                class,
+                message: "m".into(),
+                details: "stdout:\n  +parent x\n".into(),
+                symptom,
+            }),
+            hint: Some("the case's own hint".into()),
+            section: Some("03-fork.md#exercise-cow".into()),
+            elapsed: std::time::Duration::ZERO,
+            skipped: None,
+            note: None,
+            status: Some(("exit 0".into(), "exit 0".into())),
+        }
+    }
+
+    #[test]
+    fn a_failure_shows_command_status_diff_class_hints_and_section() {
+        let c = failed(Class::Mismatch, Some(Symptom::OutputTwice));
+        let d = failure_detail(&c, c.failure.as_ref().unwrap());
+        let order = [
+            "ran:    cargo run -q -p fork -- cow",
+            "ended:  exit 0 (the reference: exit 0, as expected)",
+            "+parent x",
+            "why:    your program printed something other",
+            "also:   lines that the reference prints once",
+            "hint:   did the child fall into the parent's code?",
+            "hint:   the case's own hint",
+            "read:   docs/src/03-fork.md#exercise-cow",
+        ];
+        let mut at = 0;
+        for want in order {
+            let i = d[at..]
+                .find(want)
+                .unwrap_or_else(|| panic!("{want:?} after {at} in\n{d}"));
+            at += i + want.len();
+        }
+    }
+
+    #[test]
+    fn zombies_ask_whether_every_child_was_waited_for() {
+        let c = failed(Class::Zombies, None);
+        let d = failure_detail(&c, c.failure.as_ref().unwrap());
+        assert!(
+            d.contains("children it started had ended but were never waited for"),
+            "{d}"
+        );
+        assert!(d.contains("did every child get waited for?"), "{d}");
+        assert!(!d.contains("also:"), "{d}");
+    }
+
+    #[test]
+    fn a_build_failure_leaves_out_the_cases_hint() {
+        let c = failed(Class::BuildFailed, None);
+        let d = failure_detail(&c, c.failure.as_ref().unwrap());
+        assert!(!d.contains("the case's own hint"), "{d}");
+        assert!(d.contains("first compiler error"), "{d}");
+    }
 }

@@ -48,6 +48,123 @@ impl Class {
             Class::HarnessError => "HARNESS_ERROR",
         }
     }
+
+    /// The class in one plain sentence, for a student who has not read the grading
+    /// chapter yet.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Class::BuildFailed => "the compiler rejected the lab, so none of its cases could run",
+            Class::NotImplemented => {
+                "your program reached a todo!() that is still waiting to be replaced by your code"
+            }
+            Class::Timeout => {
+                "your program was still busy when the case's deadline came, so the grader stopped it"
+            }
+            Class::Signaled => {
+                "a signal ended your program where the reference ends normally (or by another signal)"
+            }
+            Class::Exit => {
+                "your program ended with a different exit status from the reference's (101 means it panicked)"
+            }
+            Class::Mismatch => {
+                "your program printed something other than the reference did, or a line the grader waited for never came"
+            }
+            Class::Zombies => {
+                "your program exited while children it started had ended but were never waited for"
+            }
+            Class::LeftoverProcesses => {
+                "processes your program started were still alive after it exited"
+            }
+            Class::OutputLimit => {
+                "your program printed far more than any case needs, so its output was cut off"
+            }
+            Class::ProcessLimit => {
+                "your program made so many processes at once that the grader stopped the case"
+            }
+            Class::BadCase => {
+                "the case itself is broken; this is not your fault, tell your instructor"
+            }
+            Class::HarnessError => {
+                "the grader could not run the case on this machine; this is not your code's fault"
+            }
+        }
+    }
+
+    /// A question that often leads to the mistake behind this class, or nothing where
+    /// the case's own hint says more.
+    pub fn hint(self) -> Option<&'static str> {
+        match self {
+            Class::BuildFailed => {
+                Some("read the first compiler error from the top; later ones often follow from it")
+            }
+            Class::NotImplemented => Some("replace the todo!() named above with your code"),
+            Class::Timeout => Some(
+                "is someone waiting for something that never comes: a pipe end still open, a child never reaped, a line never printed?",
+            ),
+            Class::Signaled => Some(
+                "did something panic in a child, or did a signal arrive that the reference handles or ignores?",
+            ),
+            Class::Exit => Some(
+                "does every path end with the exit code the chapter asks for, and does nothing unwrap() an error?",
+            ),
+            Class::Zombies => {
+                Some("did every child get waited for? every fork needs a waitpid in the parent")
+            }
+            Class::LeftoverProcesses => Some(
+                "does every child end (leave or exec) and does the parent wait for it before it exits?",
+            ),
+            Class::OutputLimit => Some(
+                "is a loop printing without end, or a child looping back into the parent's code?",
+            ),
+            Class::ProcessLimit => Some(
+                "does a child go on looping and fork again? a child should leave() when its work is done",
+            ),
+            Class::Mismatch | Class::BadCase | Class::HarnessError => None,
+        }
+    }
+}
+
+/// A classic mistake the grader recognises in a failure, beyond its class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symptom {
+    /// Lines of the expected output come more often than expected: a forked child
+    /// went on to run the parent's code (or a buffer was flushed twice).
+    OutputTwice,
+}
+
+impl Symptom {
+    pub fn explain(self) -> &'static str {
+        match self {
+            Symptom::OutputTwice => "lines that the reference prints once come more than once",
+        }
+    }
+
+    pub fn hint(self) -> &'static str {
+        match self {
+            Symptom::OutputTwice => {
+                "did the child fall into the parent's code? a child that does not exec must end with leave(), never return; and text still buffered at fork is printed by both"
+            }
+        }
+    }
+}
+
+/// Whether `actual` repeats lines of `expected`: some non-blank expected line occurs
+/// in `actual` more often than in `expected`, or a kind of line the reference prints
+/// once (its first word or key: `parent` in `parent global=0`, `reaped` in
+/// `reaped=3`) comes more than once, as when a child prints the parent's line with
+/// its own values.
+pub fn repeats_expected(expected: &str, actual: &str) -> bool {
+    let count = |text: &str, line: &str| text.lines().filter(|l| *l == line).count();
+    let kind = |line: &str| -> String {
+        let word = line.split_whitespace().next().unwrap_or("");
+        word.split('=').next().unwrap_or("").to_string()
+    };
+    let kinds = |text: &str, k: &str| text.lines().filter(|l| kind(l) == k).count();
+    expected.lines().filter(|l| !l.trim().is_empty()).any(|l| {
+        let k = kind(l);
+        count(actual, l) > count(expected, l)
+            || (!k.is_empty() && kinds(expected, &k) == 1 && kinds(actual, &k) > 1)
+    })
 }
 
 /// A failed check: its class, one line for the table, and the details (diff, output).
@@ -56,6 +173,8 @@ pub struct Failure {
     pub class: Class,
     pub message: String,
     pub details: String,
+    /// A classic mistake recognised in it, if any.
+    pub symptom: Option<Symptom>,
 }
 
 impl Failure {
@@ -64,6 +183,7 @@ impl Failure {
             class,
             message: message.into(),
             details: details.into(),
+            symptom: None,
         }
     }
 }
@@ -148,6 +268,7 @@ pub fn judge(
     }
     let mut diffs = String::new();
     let mut names = Vec::new();
+    let mut twice = false;
     for exp in &expected.sections {
         let got = actual
             .sections
@@ -156,6 +277,7 @@ pub fn judge(
             .map(|s| s.body.as_str())
             .unwrap_or("");
         if got != exp.body {
+            twice |= repeats_expected(&exp.body, got);
             names.push(exp.name.clone());
             diffs.push_str(&format!("{}:\n{}", exp.name, visible_diff(&exp.body, got)));
         }
@@ -167,11 +289,15 @@ pub fn judge(
         }
     }
     if !names.is_empty() {
-        return Some(Failure::new(
+        let mut f = Failure::new(
             Class::Mismatch,
             format!("{} differs from the reference", names.join(", ")),
             diffs,
-        ));
+        );
+        if twice {
+            f.symptom = Some(Symptom::OutputTwice);
+        }
+        return Some(f);
     }
     if case.leftovers == Leftovers::Forbid && !obs.leftovers.is_empty() {
         let zombies = obs.leftovers.iter().filter(|l| l.state == 'Z').count();
@@ -291,6 +417,49 @@ pub fn visible_diff(expected: &str, actual: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_expected_lines_are_output_twice() {
+        assert!(repeats_expected("hello\n", "hello\nhello\n"));
+        assert!(repeats_expected("a\nparent x\n", "a\nparent x\nparent x\n"));
+        // Different or missing lines are a plain mismatch.
+        assert!(!repeats_expected("a\nb\n", "a\nc\n"));
+        assert!(!repeats_expected("a\nb\n", "a\n"));
+        // A line the reference prints twice may come twice.
+        assert!(!repeats_expected("x\nx\n", "x\nx\n"));
+        assert!(!repeats_expected("\n", "\n\n"));
+        // The child falls through and prints the parent's line with its own values.
+        assert!(repeats_expected(
+            "child global=5\nparent global=0\n",
+            "child global=5\nparent global=5\nparent global=0\n"
+        ));
+        // A list the reference prints several times may be longer or shorter.
+        assert!(!repeats_expected(
+            "pid=<P1>\npid=1\n",
+            "pid=<P1>\npid=<P2>\npid=1\n"
+        ));
+    }
+
+    #[test]
+    fn every_class_has_a_sentence() {
+        for c in [
+            Class::BuildFailed,
+            Class::NotImplemented,
+            Class::Timeout,
+            Class::Signaled,
+            Class::Exit,
+            Class::Mismatch,
+            Class::Zombies,
+            Class::LeftoverProcesses,
+            Class::OutputLimit,
+            Class::ProcessLimit,
+            Class::BadCase,
+            Class::HarnessError,
+        ] {
+            assert!(c.explain().len() > 20, "{c:?}");
+        }
+        assert!(Class::Zombies.hint().unwrap().contains("waited for"));
+    }
 
     #[test]
     fn whitespace_is_visible() {
