@@ -12,3 +12,4 @@ pub mod ch03_fork;
 pub mod ch04_exit;
 pub mod ch05_wait;
 pub mod ch06_system;
+pub mod ch09_signals;
