@@ -429,3 +429,37 @@ fn every_lab_chapter_has_the_parts_of_a_lab() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Rust the book shows comes from files that compile: a ```rust block holds only an
+/// include, never code typed into the page (which would rot unseen). The
+/// instructors' pages are exempt: they show the lab conventions themselves.
+#[test]
+fn rust_blocks_are_includes() {
+    let mut typed = Vec::new();
+    for page in pages()
+        .into_iter()
+        .filter(|p| !p.starts_with("instructors"))
+    {
+        let text = read(&src().join(&page));
+        let mut in_rust = false;
+        for (n, line) in text.lines().enumerate() {
+            let fence = line.trim_start().starts_with("```");
+            if fence && !in_rust && line.trim_start().starts_with("```rust") {
+                in_rust = true;
+                continue;
+            }
+            if fence && in_rust {
+                in_rust = false;
+                continue;
+            }
+            if in_rust && !line.trim().is_empty() && !line.trim().starts_with("{{#include") {
+                typed.push(format!("{}:{}: {line}", page.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        typed.is_empty(),
+        "Rust typed into the book:\n{}",
+        typed.join("\n")
+    );
+}
