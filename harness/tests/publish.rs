@@ -17,7 +17,34 @@ use proclab_harness::report::{self, HiddenVisibility};
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn shared_target() -> PathBuf {
-    support::root().join("target").join("proclab-publish-tests")
+    static SEEDED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SEEDED.get_or_init(seed_target).clone()
+}
+
+/// The copies' own target directory, seeded once with a copy of the dependencies
+/// already built for this checkout: cargo finds them up to date (same sources, same
+/// compiler, same profile), so only the copies' own crates are compiled.
+fn seed_target() -> PathBuf {
+    let target = support::root().join("target").join("proclab-publish-tests");
+    let built = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| support::root().join("target"))
+        .join("debug");
+    let into = target.join("debug");
+    if !into.exists() && built.is_dir() {
+        std::fs::create_dir_all(&into).unwrap();
+        for part in ["deps", "build", ".fingerprint"] {
+            if built.join(part).is_dir() {
+                // A copy, not hard links: cargo may rewrite a file in either place.
+                let _ = Command::new("cp")
+                    .arg("-a")
+                    .arg(built.join(part))
+                    .arg(&into)
+                    .status();
+            }
+        }
+    }
+    target
 }
 
 fn cargo_in(dir: &Path) -> Command {
