@@ -32,7 +32,8 @@ fn every_stub_scores_zero_with_not_implemented() {
     assert_eq!(report.score(), 0, "{}", explain(&report));
     for lab in &report.labs {
         assert!(!lab.cases.is_empty(), "{} has no cases", lab.lab.name);
-        for c in &lab.cases {
+        // A case this machine cannot run is skipped for the stub as for anyone.
+        for c in lab.cases.iter().filter(|c| c.skipped.is_none()) {
             let class = c.failure.as_ref().map(|f| f.class);
             assert_eq!(
                 class,
