@@ -127,6 +127,10 @@ fn main() -> ExitCode {
                         f.message
                     );
                     println!("{line}");
+                    // The diff or output tails, so a failure seen once can be read.
+                    for detail in f.details.lines() {
+                        println!("    {detail}");
+                    }
                     failures.push(line);
                 }
             }
